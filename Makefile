@@ -30,7 +30,7 @@ browser:
 	sh scripts/install-browser.sh
 
 lint:
-	$(BIN)/ruff check newsearch tests benchmarks scripts wsgi.py
+	$(BIN)/ruff check .
 
 index-samples:
 	$(BIN)/newsearch index samples --index $(INDEX)
