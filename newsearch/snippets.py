@@ -1,0 +1,245 @@
+"""Snippets: highlighted, HTML-escaped fragments of an article for a query.
+
+Part of the search stage: ``search()`` calls these pure functions for every hit. Matching uses
+``newsearch.analysis.tokenize``, so a highlighted word is one the engines matched: same Unicode
+words, lower case and Snowball stems; a prefix (``sanction*``) marks words that start with it;
+phrases are marked only where their words stand together, in order.
+
+Safety: every character of the article is escaped with ``html.escape(quote=True)``; the only
+markup in the output is our own ``<mark>`` elements, so markup inside an article shows as text.
+"""
+
+from __future__ import annotations
+
+import html
+from dataclasses import dataclass
+
+from newsearch.analysis import tokenize
+from newsearch.article import normalize_value
+from newsearch.querytree import FACET_FIELDS, Node, Phrase, Prefix, Term, positive_terms
+
+ELLIPSIS = " … "
+FRAGMENT_CHARS = 240
+"""Target length of one fragment."""
+MAX_FRAGMENTS = 3
+SCAN_CHARS = 300_000
+"""Only the first this many characters of a huge body are scanned for matches."""
+OPENING_CHARS = 280
+
+
+@dataclass(frozen=True)
+class Matcher:
+    """What to mark: a sequence of stems (one for a word) or a lower-case word prefix."""
+
+    stems: tuple[str, ...] = ()
+    prefix: str = ""
+    fields: tuple[str, ...] = ("title", "body")
+
+    @property
+    def key(self) -> str:
+        return self.prefix + "*" if self.prefix else " ".join(self.stems)
+
+
+def matchers_for(node: Node) -> list[Matcher]:
+    """The matchers of a query tree's positive leaves (not those under NOT)."""
+    out: list[Matcher] = []
+    for leaf in positive_terms(node):
+        field = getattr(leaf, "field", None)
+        fields: tuple[str, ...] = ("title", "body") if field is None or field in FACET_FIELDS \
+            else (field,)
+        if isinstance(leaf, Prefix):
+            prefix = leaf.prefix.lower()
+            if field in FACET_FIELDS:
+                prefix = normalize_value(prefix).split(" ")[0] if normalize_value(prefix) else ""
+            if prefix:
+                out.append(Matcher(prefix=prefix, fields=fields))
+        elif isinstance(leaf, (Term, Phrase)):
+            stems = tuple(t.text for t in tokenize(leaf.text))
+            if stems:
+                out.append(Matcher(stems=stems, fields=fields))
+    unique: list[Matcher] = []
+    for m in out:
+        if m not in unique:
+            unique.append(m)
+    return unique
+
+
+def _spans(text: str, matchers: list[Matcher], field: str) -> list[tuple[int, int, str]]:
+    """(start, end, matcher key) of every match in ``text``, sorted, not overlapping."""
+    active = [m for m in matchers if field in m.fields]
+    if not active or not text:
+        return []
+    tokens = list(tokenize(text))
+    spans: list[tuple[int, int, str]] = []
+    singles: dict[str, str] = {}
+    phrases = []
+    prefixes = []
+    for m in active:
+        if m.prefix:
+            prefixes.append(m)
+        elif len(m.stems) == 1:
+            singles.setdefault(m.stems[0], m.key)
+        else:
+            phrases.append(m)
+    for i, tok in enumerate(tokens):
+        if tok.text in singles:
+            spans.append((tok.start, tok.end, singles[tok.text]))
+            continue
+        done = False
+        for m in phrases:
+            n = len(m.stems)
+            if tok.text == m.stems[0] and i + n <= len(tokens) and all(
+                    tokens[i + k].text == m.stems[k] for k in range(n)):
+                spans.append((tok.start, tokens[i + n - 1].end, m.key))
+                done = True
+                break
+        if done:
+            continue
+        if prefixes:
+            word = text[tok.start:tok.end].lower()
+            for m in prefixes:
+                if word.startswith(m.prefix) or tok.text.startswith(m.prefix):
+                    spans.append((tok.start, tok.end, m.key))
+                    break
+    spans.sort()
+    merged: list[tuple[int, int, str]] = []
+    for span in spans:
+        if merged and span[0] < merged[-1][1]:
+            continue
+        merged.append(span)
+    return merged
+
+
+def _render(text: str, spans: list[tuple[int, int, str]], start: int, end: int) -> str:
+    parts = []
+    pos = start
+    for s, e, _key in spans:
+        if e <= start or s >= end:
+            continue
+        s, e = max(s, start), min(e, end)
+        parts.append(html.escape(text[pos:s], quote=True))
+        parts.append("<mark>" + html.escape(text[s:e], quote=True) + "</mark>")
+        pos = e
+    parts.append(html.escape(text[pos:end], quote=True))
+    return "".join(parts)
+
+
+def highlight(text: str, node: Node | None, field: str = "body") -> str:
+    """The whole ``text``, escaped, with every match of the query marked."""
+    if node is None:
+        return html.escape(text, quote=True)
+    return _render(text, _spans(text, matchers_for(node), field), 0, len(text))
+
+
+def highlight_title(title: str, node: Node | None) -> str:
+    return highlight(title, node, "title")
+
+
+def _word_start(text: str, pos: int, floor: int) -> int:
+    """Move ``pos`` back to the start of a sentence close by, else of the word."""
+    pos = max(floor, min(pos, len(text)))
+    window = text[max(floor, pos - 60):pos]
+    for mark in (". ", "! ", "? ", "\n"):
+        cut = window.rfind(mark)
+        if cut >= 0:
+            return max(floor, pos - 60) + cut + len(mark)
+    while pos > floor and not text[pos - 1].isspace():
+        pos -= 1
+        if pos <= floor:
+            return floor
+    return pos
+
+
+def _word_end(text: str, pos: int, ceiling: int) -> int:
+    pos = min(pos, ceiling)
+    while pos < ceiling and not text[pos].isspace():
+        pos += 1
+    return pos
+
+
+def _opening(text: str, length: int = OPENING_CHARS) -> str:
+    text = text.strip()
+    if len(text) <= length:
+        return html.escape(text, quote=True)
+    cut = text.rfind(" ", 0, length)
+    cut = cut if cut > length // 2 else length
+    return html.escape(text[:cut].rstrip(), quote=True) + " …"
+
+
+def snippet(body: str, node: Node | None, *, fragment_chars: int = FRAGMENT_CHARS,
+            max_fragments: int = MAX_FRAGMENTS) -> str:
+    """The best 1-3 highlighted fragments of ``body`` joined with " … ", or its opening.
+
+    Fragments are chosen anywhere in the body (the first :data:`SCAN_CHARS` characters are
+    scanned): each window is scored by the number of distinct query terms it holds (phrases
+    count double), then by the number of matches; later fragments must add a match.
+    """
+    if not body:
+        return ""
+    if node is None:
+        return _opening(body)
+    scanned = body[:SCAN_CHARS]
+    spans = [s for s in _spans(scanned, matchers_for(node), "body")]
+    if not spans:
+        return _opening(body)
+
+    # Candidate windows start a little before each match.
+    candidates = []
+    for i, (s, _e, _k) in enumerate(spans):
+        w_start = max(0, s - fragment_chars // 4)
+        w_end = w_start + fragment_chars
+        keys = set()
+        count = 0
+        j = i
+        # include earlier matches inside the window too
+        while j > 0 and spans[j - 1][0] >= w_start:
+            j -= 1
+        for s2, e2, k2 in spans[j:]:
+            if s2 >= w_end:
+                break
+            if e2 <= w_end:
+                keys.add(k2)
+                count += 1
+        weight = sum(2 if " " in k else 1 for k in keys)
+        candidates.append((weight, count, -s, w_start, w_end))
+    candidates.sort(reverse=True)
+
+    chosen: list[tuple[int, int]] = []
+    covered: set[str] = set()
+    for _weight, _count, _neg, w_start, w_end in candidates:
+        if len(chosen) >= max_fragments:
+            break
+        if any(w_start < c_end and w_end > c_start for c_start, c_end in chosen):
+            continue
+        inside = {k for s, e, k in spans if s >= w_start and e <= w_end}
+        if chosen and not (inside - covered) and len(chosen) >= 1:
+            # a later fragment must show a term not shown yet, unless the first one shows all
+            continue
+        chosen.append((w_start, w_end))
+        covered |= inside
+    if not chosen:  # pragma: no cover - the best candidate is always taken
+        chosen = [(candidates[0][3], candidates[0][4])]
+    chosen.sort()
+
+    pieces = []
+    for w_start, w_end in chosen:
+        first_span = next(s for s, e, k in spans if s >= w_start)
+        start = _word_start(scanned, w_start, 0)
+        if start > first_span:
+            start = w_start
+        end = _word_end(scanned, max(w_end, start + 40), len(scanned))
+        pieces.append((start, end))
+    # merge fragments that touch after widening
+    merged: list[tuple[int, int]] = []
+    for start, end in pieces:
+        if merged and start <= merged[-1][1] + 1:
+            merged[-1] = (merged[-1][0], max(end, merged[-1][1]))
+        else:
+            merged.append((start, end))
+    rendered = [_render(scanned, spans, s, e).strip() for s, e in merged]
+    text = ELLIPSIS.join(rendered)
+    if merged[0][0] > 0:
+        text = "… " + text
+    if merged[-1][1] < len(body.rstrip()):
+        text = text + " …"
+    return text
