@@ -1,0 +1,159 @@
+"""Evaluate the entity extractor on the NER gold corpora of ../shared (CoNLL-2003 testa, MEANTIME).
+
+For each corpus: ``conll_docs.py`` (the shared tool) turns the gold file into JSON Lines articles
+plus per-document gold entity sets; every article goes through ``extract_entities``; the
+predictions are scored by the shared ``ner_score.py`` (per-document sets of distinct people,
+places and organisations) and the extraction speed is measured.
+
+usage: python benchmarks/eval_entities.py [--corpus testa|meantime-outer|meantime-inner|
+       meantime-union|all] [--out DIR] [--repeat N] [--errors]
+
+MEANTIME comes in two gold layers over the same text (outer = maximal extent, inner = embedded
+names); ``meantime-union`` scores against the union of both layers, which is what a
+document-level facet should show (SOURCE.md suggests it).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(REPO))
+
+from newsearch.article import Article  # noqa: E402
+from newsearch.entities import extract_entities  # noqa: E402
+from newsearch.entities.lexicon import lexicon  # noqa: E402
+
+
+def shared_dir() -> Path:
+    env = os.environ.get("NEWSEARCH_SHARED")
+    return Path(env) if env else REPO.parent / "shared"
+
+
+CORPORA = {
+    "testa": ("conll2003/eng.testa", []),
+    "meantime-outer": ("meantime_wikinews_ner/wikinews-outer-gold.conll", ["--iob2", "--tab"]),
+    "meantime-inner": ("meantime_wikinews_ner/wikinews-inner-gold.conll", ["--iob2", "--tab"]),
+}
+
+
+def prepare(name: str, out: Path) -> tuple[Path, Path]:
+    """Articles and gold for one corpus (the union corpus merges the two MEANTIME layers)."""
+    shared = shared_dir()
+    tool = shared / "tools" / "conll_docs.py"
+    if name == "meantime-union":
+        arts, outer = prepare("meantime-outer", out)
+        _, inner = prepare("meantime-inner", out)
+        gold_o, gold_i = json.loads(outer.read_text()), json.loads(inner.read_text())
+        union = [
+            {t: sorted(set(o[t]) | set(i[t])) for t in ("PER", "LOC", "ORG")}
+            for o, i in zip(gold_o, gold_i, strict=True)
+        ]
+        gold = out / "meantime-union_gold.json"
+        gold.write_text(json.dumps(union))
+        return arts, gold
+    rel, flags = CORPORA[name]
+    arts, gold = out / f"{name}.jsonl", out / f"{name}_gold.json"
+    subprocess.run(
+        [sys.executable, str(tool), str(shared / "corpora" / rel), str(arts), str(gold), *flags],
+        check=True,
+        capture_output=True,
+    )
+    return arts, gold
+
+
+def read_articles(path: Path) -> list[dict]:
+    return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line]
+
+
+def predict(records: list[dict], path: Path) -> list[Article]:
+    articles = []
+    for record in records:
+        article = Article(path=str(path), format="json", title=record.get("title", ""),
+                          body=record.get("text", ""), position=len(articles))
+        extract_entities(article)
+        articles.append(article)
+    return articles
+
+
+def score(gold: Path, pred: Path) -> str:
+    tool = shared_dir() / "tools" / "ner_score.py"
+    done = subprocess.run([sys.executable, str(tool), str(gold), str(pred)],
+                          check=True, capture_output=True, text=True)
+    return done.stdout.strip()
+
+
+def speed(records: list[dict], path: Path, repeat: int) -> tuple[float, float]:
+    """Articles per second and words per article over ``repeat`` passes."""
+    lexicon()  # built once per process, not part of the per-article cost
+    words = sum(len((r.get("title", "") + " " + r.get("text", "")).split()) for r in records)
+    start = time.perf_counter()
+    for _ in range(repeat):
+        predict(records, path)
+    elapsed = time.perf_counter() - start
+    return len(records) * repeat / elapsed, words / len(records)
+
+
+def errors(records: list[dict], gold_path: Path, articles: list[Article]) -> None:
+    """Print false positives and misses per document (for development)."""
+    sys.path.insert(0, str(shared_dir() / "tools"))
+    from ner_score import contains, norm  # type: ignore[import-not-found]
+
+    gold = json.loads(gold_path.read_text())
+    keys = {"PER": "people", "LOC": "places", "ORG": "orgs"}
+    for record, g, article in zip(records, gold, articles, strict=True):
+        lines = []
+        for t, attr in keys.items():
+            gs = {norm(x) for x in g[t]} - {""}
+            ps = {norm(x) for x in getattr(article, attr)} - {""}
+            fp = [y for y in ps if not any(x == y or contains(y, x) or contains(x, y) for x in gs)]
+            fn = [x for x in gs if not any(x == y or contains(y, x) for y in ps)]
+            if fp or fn:
+                lines.append(f"  {t}: FP {sorted(fp)}  FN {sorted(fn)}")
+        if lines:
+            print(f"# {record['id']}: {record['title'][:70]}")
+            print("\n".join(lines))
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--corpus", default="all",
+                        choices=["all", "testa", "meantime-outer", "meantime-inner",
+                                 "meantime-union"])
+    parser.add_argument("--out", type=Path, default=None, help="keep the files here")
+    parser.add_argument("--repeat", type=int, default=3, help="passes for the speed figure")
+    parser.add_argument("--errors", action="store_true", help="print errors per document")
+    args = parser.parse_args()
+    if not (shared_dir() / "tools" / "ner_score.py").exists():
+        print(f"shared folder not found at {shared_dir()} (set NEWSEARCH_SHARED)")
+        return 2
+    names = (["testa", "meantime-outer", "meantime-inner", "meantime-union"]
+             if args.corpus == "all" else [args.corpus])
+    out = args.out or Path(tempfile.mkdtemp(prefix="eval-entities-"))
+    out.mkdir(parents=True, exist_ok=True)
+    for name in names:
+        arts, gold = prepare(name, out)
+        records = read_articles(arts)
+        articles = predict(records, arts)
+        pred = out / f"{name}_pred.jsonl"
+        with pred.open("w", encoding="utf-8") as handle:
+            for article in articles:
+                handle.write(json.dumps(article.to_json()) + "\n")
+        if args.errors:
+            errors(records, gold, articles)
+        rate, words = speed(records, arts, args.repeat)
+        print(f"== {name}: {len(records)} documents, {words:.0f} words/doc, "
+              f"{rate:,.0f} articles/s (one core)")
+        print(score(gold, pred))
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

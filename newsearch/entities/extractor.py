@@ -1,0 +1,499 @@
+"""Entities stage: find people, places and organisations in an article's title and body.
+
+A rule-based extractor, fast and without any model:
+
+1. Tokenise each line with one compiled regex (abbreviations such as ``U.S.`` and ``Inc.`` stay
+   whole) and collect *runs* of capitalised tokens, joined by name connectors (``of``, ``de``,
+   ``van``, ``al``, ``&``...).
+2. Type each run: whole-run gazetteer hits (places, well-known organisations), organisation
+   suffixes (``Inc``, ``Ministry``, ``United``...) and ``X of Y`` heads, leading titles and
+   nationality words that announce a person (``Russian President Vladimir Putin``), a known
+   first name, acronyms, and the words around the run (``said``, ``spokesman``, ``in``...).
+3. Resolve across the document: one type per name (majority of the cues), single words that
+   are the last name of a person found in full become that person, short forms covered by a
+   longer name are dropped, upper-case headlines only confirm what the text or the gazetteer
+   knows, and names after a score in a results table are teams.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import defaultdict
+from dataclasses import dataclass, field
+
+from newsearch.article import Article, dedupe_values, normalize_value
+from newsearch.entities.lexicon import Lexicon, key, lexicon
+
+PER, LOC, ORG, UNK = "PER", "LOC", "ORG", "UNK"
+
+_ABBREV = (
+    r"Mr|Mrs|Ms|Dr|St|Jr|Sr|Inc|Corp|Co|Cos|Ltd|Gen|Col|Lt|Sen|Rep|Gov|Prof|Rev|Capt|Sgt|Mt|Ft"
+    r"|Messrs|Bros|Pty|Maj|Adm|Cmdr|Supt|Insp|Det|Hon|Mme|Mlle"
+)
+TOKEN_RE = re.compile(
+    r"(?:[A-Za-z]\.){2,}"  # U.S., N.V., S.p.A. (partly)
+    rf"|(?:{_ABBREV})\.(?!\w)"
+    r"|[^\W_](?:[\w&'’\-]*[\w&])?"
+    r"|[^\w\s]"
+)
+_POSSESSIVE = re.compile(r"['’]s?$")
+_HYPHEN_LOWER = re.compile(r"-[a-z].*$")
+_INT = re.compile(r"^\d+$")
+
+#: Lower-case words that may sit inside a name ("Bank of England", "Ludwig van Beethoven").
+CONNECTORS = frozenset(
+    "of de del della der den van von du la le da di dos das do al el bin ibn y & the".split()
+)
+#: Tokens after which a capitalised word starts a sentence.
+_SENTENCE_OPENERS = frozenset('. ! ? : ; " “ ” ( [ - – — | * • '.split() + ["'", "‘"])
+_SAID_AFTER = frozenset("said says told added asked declared stated warned wrote explained".split())
+_SAID_BEFORE = frozenset("said says added".split())
+_LOC_PREPS = frozenset("in at from near to into across outside inside toward towards via".split())
+
+
+@dataclass
+class Entities:
+    """People, places and organisations named in a text, each in display form, no duplicates."""
+
+    people: list[str] = field(default_factory=list)
+    places: list[str] = field(default_factory=list)
+    orgs: list[str] = field(default_factory=list)
+
+
+@dataclass
+class _Mention:
+    label: str
+    tokens: tuple[str, ...]
+    strong: bool = False
+    """Typed by the name itself (gazetteer, suffix, title, first name), not by a guess."""
+    initial: bool = False
+    """The mention's first word opens a sentence (its capital says nothing)."""
+    prev: str = ""
+    next: str = ""
+    caps: bool = False
+    """Comes from an upper-case line (headline)."""
+    scored: bool = False
+    """Followed by a score in a results line."""
+
+
+def _clean(token: str) -> tuple[str, bool]:
+    """Strip a possessive or a lower-case hyphen suffix; True when the name ends there."""
+    if "'" in token or "’" in token:
+        stripped = _POSSESSIVE.sub("", token)
+        if stripped != token:
+            return stripped, True
+    if "-" in token:
+        stripped = _HYPHEN_LOWER.sub("", token)
+        if stripped != token and stripped:
+            return stripped, True
+    return token, False
+
+
+def _runs(tokens: list[str]) -> list[tuple[int, int, list[str]]]:
+    """Runs of capitalised tokens: (start index, end index, cleaned tokens)."""
+    runs = []
+    n = len(tokens)
+    i = 0
+    while i < n:
+        tok = tokens[i]
+        if not tok[0].isupper():
+            i += 1
+            continue
+        start = i
+        words: list[str] = []
+        while i < n:
+            tok = tokens[i]
+            if tok[0].isupper():
+                cleaned, ends = _clean(tok)
+                words.append(cleaned)
+                i += 1
+                if ends:
+                    break
+                continue
+            if (
+                words
+                and tok in CONNECTORS
+                and i + 1 < n
+                and tokens[i + 1][0].isupper()
+                and (tok != "the" or words[-1] == "of")
+            ):
+                words.append(tok)
+                i += 1
+                continue
+            break
+        runs.append((start, i, words))
+    return runs
+
+
+class _Typer:
+    """Types the runs of one document."""
+
+    def __init__(self, lex: Lexicon) -> None:
+        self.lex = lex
+
+    def place_at(self, words: list[str], i: int, stop: int) -> int:
+        """Length of the longest gazetteer place starting at words[i] (0 if none)."""
+        places = self.lex.places
+        for m in range(min(self.lex.max_len, stop - i), 0, -1):
+            k = key(" ".join(words[i : i + m]))
+            if k in places and k not in self.lex.weak_places:
+                return m
+        return 0
+
+    def whole(self, words: list[str]) -> str | None:
+        """The type of a run from the name alone, or None."""
+        lex = self.lex
+        k = key(" ".join(words))
+        if k in lex.orgs:
+            return ORG
+        if k in lex.places and k not in lex.weak_places:
+            return LOC
+        if len(words) >= 2:
+            if words[-1] in lex.org_suffixes:
+                return ORG
+            if len(words) >= 3 and words[1] == "of":
+                if words[0] in lex.org_heads:
+                    return ORG
+                if words[0] in lex.place_heads:
+                    return LOC
+            if words[-1] in lex.place_suffixes or words[0] in lex.place_prefixes:
+                return LOC
+        return None
+
+    def split(self, words: list[str]) -> list[tuple[str, list[str], bool]]:
+        """(label, words, strong) parts of one run."""
+        lex = self.lex
+        label = self.whole(words)
+        if label:
+            return [(label, words, True)]
+        if words[-1] in lex.misc_suffixes or key(" ".join(words)) in lex.demonyms:
+            return []
+        n = len(words)
+        # the last title word with a name after it: "House Speaker Nancy Pelosi"
+        t = -1
+        for j in range(n - 2, -1, -1):
+            if words[j].casefold() in lex.titles and words[j + 1].casefold() not in lex.titles:
+                t = j
+                break
+        if t >= 0:
+            right = _strip_connectors(words[t + 1 :])
+            if not right:
+                return []
+            left = words[:t]
+            while left and (left[-1].casefold() in lex.titles or left[-1] in CONNECTORS):
+                left = left[:-1]
+            parts = self.split(left) if left else []
+            label = self.whole(right)
+            parts.append((label or PER, right, True))
+            return parts
+        parts: list[tuple[str, list[str], bool]] = []
+        i = 0
+        while i < n:
+            word = words[i]
+            if i + 1 < n and (key(word) in lex.demonyms or word in CONNECTORS):
+                i += 1
+                continue
+            if i + 1 < n and word in lex.first_names:
+                break
+            m = self.place_at(words, i, n)
+            if m and i + m < n:
+                parts.append((LOC, words[i : i + m], True))
+                i += m
+                continue
+            break
+        rest = _strip_connectors(words[i:])
+        if not rest:
+            return parts
+        label = self.whole(rest)
+        if label:
+            parts.append((label, rest, True))
+        elif len(rest) >= 2 and rest[0] in lex.first_names:
+            parts.append((PER, rest, True))
+        elif len(rest) == 1 and key(rest[0]) in lex.demonyms:
+            pass
+        elif (
+            len(rest) == 1
+            and rest[0].isupper()
+            and 2 <= len(rest[0].replace(".", "").replace("&", "")) <= 5
+            and rest[0].casefold() not in lex.common
+        ):
+            parts.append((ORG, rest, False))
+        else:
+            parts.append((UNK, rest, False))
+        return parts
+
+
+def _strip_connectors(words: list[str]) -> list[str]:
+    while words and words[-1] in CONNECTORS:
+        words = words[:-1]
+    while words and words[0] in CONNECTORS:
+        words = words[1:]
+    return words
+
+
+def _lines(title: str, body: str) -> list[str]:
+    text = f"{title}\n{body}" if title else body
+    return text.split("\n")
+
+
+def _mentions(title: str, body: str, lex: Lexicon) -> list[_Mention]:
+    typer = _Typer(lex)
+    common = lex.common
+    stop = lex.stop
+    mentions: list[_Mention] = []
+    lines = [line for line in _lines(title, body) if line.strip()]
+    tokenised = [TOKEN_RE.findall(line) for line in lines]
+    vocab: set[str] = set().union(*tokenised) if tokenised else set()
+    for index, (line, tokens) in enumerate(zip(lines, tokenised, strict=True)):
+        if not tokens:
+            continue
+        caps = line.isupper() or (index == 0 and bool(title) and _title_case(tokens, common))
+        line_mentions: list[_Mention] = []
+        for start, end, words in _runs(tokens):
+            prev = tokens[start - 1] if start else ""
+            initial = start == 0 or prev in _SENTENCE_OPENERS
+            nxt = tokens[end] if end < len(tokens) else ""
+            # split the run at capitalised common words ("The", "But", "Monday")
+            pieces: list[tuple[list[str], bool]] = []
+            cur: list[str] = []
+            cur_initial = initial
+            for j, word in enumerate(words):
+                if word[0].isupper() and word.casefold() in stop:
+                    if cur:
+                        pieces.append((cur, cur_initial))
+                    cur = []
+                    cur_initial = True if j == 0 and initial else False
+                    continue
+                cur.append(word)
+            if cur:
+                pieces.append((cur, cur_initial))
+            for piece, piece_initial in pieces:
+                piece = _strip_connectors(piece)
+                if (
+                    piece_initial
+                    and len(piece) >= 2
+                    and _is_word(piece[0], vocab, lex)
+                    and not _named_whole(piece, lex)
+                ):
+                    piece = _strip_connectors(piece[1:])
+                if not piece:
+                    continue
+                for label, part, strong in typer.split(piece):
+                    line_mentions.append(
+                        _Mention(
+                            label,
+                            tuple(part),
+                            strong=strong,
+                            initial=piece_initial and part[0] == piece[0],
+                            prev=prev.casefold(),
+                            next=nxt.casefold(),
+                            caps=caps,
+                            scored=bool(_INT.match(nxt)),
+                        )
+                    )
+        # results lines: "Leeds 2 Manchester United 1" -> teams
+        if sum(1 for m in line_mentions if m.scored) >= 2 or (
+            line_mentions and line_mentions[0].scored and sum(map(_is_int, tokens)) >= 3
+        ):
+            for m in line_mentions:
+                if m.scored and m.label in (LOC, UNK):
+                    m.label, m.strong = ORG, True
+        mentions.extend(line_mentions)
+    return mentions
+
+
+def _title_case(tokens: list[str], common: frozenset[str]) -> bool:
+    """A Title Case Headline: every longer word capitalised."""
+    upper = lower = 0
+    for tok in tokens:
+        if len(tok) > 3 and tok.isalpha():
+            if tok[0].isupper():
+                upper += 1
+            elif tok not in common:
+                lower += 1
+    return upper >= 3 and lower == 0
+
+
+_WORD_ENDINGS = ("ing", "ed", "ly", "ness", "ment", "ments", "tion", "tions")
+
+
+def _named_whole(words: list[str], lex: Lexicon) -> bool:
+    """The whole run is a gazetteer name or an "X of Y" organisation ("Bank of England")."""
+    k = key(" ".join(words))
+    if k in lex.places or k in lex.orgs:
+        return True
+    return len(words) >= 3 and words[1] == "of" and words[0] in lex.org_heads
+
+
+def _is_word(word: str, vocab: set[str], lex: Lexicon) -> bool:
+    """A sentence's capitalised first word that is an ordinary word, not a name."""
+    low = word.casefold()
+    if low in vocab or low in lex.common:
+        return True
+    if word in lex.first_names:
+        return False
+    k = key(word)
+    if k in lex.places or k in lex.orgs:
+        return False
+    return low.endswith(_WORD_ENDINGS)
+
+
+def _is_int(token: str) -> bool:
+    return token.isdigit()
+
+
+def _display(tokens: tuple[str, ...]) -> str:
+    text = " ".join(tokens)
+    text = text.replace(" & ", " & ")
+    return text
+
+
+def _contains(big: list[str], small: list[str]) -> bool:
+    n = len(small)
+    return n < len(big) and any(big[i : i + n] == small for i in range(len(big) - n + 1))
+
+
+def find_entities(title: str, body: str) -> Entities:
+    """People, places and organisations named in a title and body."""
+    lex = lexicon()
+    mentions = _mentions(title or "", body or "", lex)
+
+    # votes per name key
+    votes: dict[str, dict[str, float]] = defaultdict(lambda: defaultdict(float))
+    surface: dict[str, tuple[str, ...]] = {}
+    for m in mentions:
+        if m.caps:
+            continue
+        k = key(" ".join(m.tokens))
+        if m.label != UNK:
+            votes[k][m.label] += 2.0 if m.strong else 1.0
+        if k not in surface or (surface[k][0].isupper() and not m.tokens[0].isupper()):
+            surface[k] = m.tokens
+
+    # full names of people: last word -> full name key
+    person_parts: dict[str, str] = {}
+    org_parts: set[str] = set()
+    loc_parts: set[str] = set()
+
+    def label_of(k: str) -> str | None:
+        v = votes.get(k)
+        if not v:
+            return None
+        return max(v.items(), key=lambda kv: kv[1])[0]
+
+    for k in list(votes):
+        label = label_of(k)
+        words = k.split()
+        if len(words) >= 2:
+            if label == PER:
+                person_parts.setdefault(words[-1], k)
+            elif label == ORG:
+                org_parts.update(words)
+            elif label == LOC:
+                loc_parts.update(words)
+
+    found: dict[str, dict[str, tuple[str, ...]]] = {PER: {}, LOC: {}, ORG: {}}
+    for m in mentions:
+        k = key(" ".join(m.tokens))
+        label = label_of(k)
+        if m.caps:
+            # headlines: only names the text or the gazetteer knows
+            if label is None:
+                label = typer_whole(lex, m.tokens)
+            if label is None or label == UNK:
+                continue
+            found[label].setdefault(k, surface.get(k, _titlecase(m.tokens, lex)))
+            continue
+        words = k.split()
+        if len(words) == 1 and k in person_parts and label in (None, PER, UNK):
+            continue  # "Putin" after "Vladimir Putin"
+        if label is None:
+            label = _guess(m, k, lex, org_parts, loc_parts, person_parts)
+            if label is None:
+                continue
+        found[label].setdefault(k, surface[k])
+
+    result = Entities()
+    for label, attr in ((PER, "people"), (LOC, "places"), (ORG, "orgs")):
+        names = list(found[label].items())
+        keep = []
+        split = [(k.split(), toks) for k, toks in names]
+        for words, toks in split:
+            if any(_contains(other, words) for other, _ in split):
+                continue
+            keep.append(_display(toks))
+        setattr(result, attr, dedupe_values(keep))
+    return result
+
+
+def _titlecase(tokens: tuple[str, ...], lex: Lexicon) -> tuple[str, ...]:
+    k = key(" ".join(tokens))
+    canonical = lex.places.get(k) or lex.orgs.get(k)
+    if canonical and len(canonical.split()) == len(tokens) and key(canonical) == k:
+        return tuple(canonical.split())
+    return tuple(t if len(t) <= 4 else t.capitalize() for t in tokens)
+
+
+def typer_whole(lex: Lexicon, tokens: tuple[str, ...]) -> str | None:
+    return _Typer(lex).whole(list(tokens))
+
+
+def _guess(
+    m: _Mention,
+    k: str,
+    lex: Lexicon,
+    org_parts: set[str],
+    loc_parts: set[str],
+    person_parts: dict[str, str],
+) -> str | None:
+    """The type of a name nothing in the name itself decided, from its context."""
+    words = k.split()
+    if len(words) == 1:
+        if k in org_parts or k in loc_parts:
+            return None
+        if m.initial:
+            return None
+        if m.prev in _SAID_BEFORE or m.next in _SAID_AFTER:
+            return PER
+        if m.prev in lex.titles:
+            return PER
+        if m.prev in _LOC_PREPS:
+            return LOC
+        return None
+    if m.prev in lex.titles or m.next in _SAID_AFTER or m.prev in _SAID_BEFORE:
+        return PER
+    if len(words) <= 3 and all(w.isalpha() for w in m.tokens if w not in CONNECTORS):
+        return PER
+    return ORG
+
+
+_ATTRS = ("people", "places", "orgs")
+
+
+def extract_entities(article: Article) -> None:
+    """Fill ``article.people/places/orgs``: the annotations already there plus the names found.
+
+    Annotation names (the page's own entity lists, put there by the ingest stage) are trusted:
+    they keep their spelling and type, and a found name they already cover is dropped.
+    """
+    found = find_entities(article.title, article.body)
+    annotations = {attr: list(getattr(article, attr) or []) for attr in _ATTRS}
+    for attr in _ATTRS:
+        setattr(article, attr, _merge(annotations, getattr(found, attr), attr))
+
+
+def _merge(annotations: dict[str, list[str]], found: list[str], attr: str) -> list[str]:
+    own = dedupe_values(annotations[attr])
+    ann_keys = [normalize_value(a).split() for a in own]
+    other_keys = {
+        normalize_value(v) for other in _ATTRS if other != attr for v in annotations[other]
+    }
+    out = list(own)
+    for name in found:
+        words = normalize_value(name).split()
+        if " ".join(words) in other_keys:
+            continue  # the page's own annotation typed it otherwise
+        if any(words == a or _contains(a, words) for a in ann_keys):
+            continue
+        out.append(name)
+    return dedupe_values(out)

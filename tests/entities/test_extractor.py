@@ -1,0 +1,125 @@
+"""The entity extractor on text we wrote ourselves."""
+
+from __future__ import annotations
+
+import pytest
+
+from newsearch.article import Article, normalize_value
+from newsearch.entities import Entities, extract_entities, find_entities
+
+
+def keys(values: list[str]) -> set[str]:
+    return {normalize_value(v) for v in values}
+
+
+def test_people_with_first_names_and_titles() -> None:
+    found = find_entities(
+        "Talks resume in Geneva",
+        "Foreign Minister Ilse Brandvold met Mr. Okonkwo on Tuesday. Marta Lindqvist, a "
+        "trade negotiator, said the meeting went well.",
+    )
+    assert "Marta Lindqvist" in found.people
+    assert "Ilse Brandvold" in found.people
+    assert "Okonkwo" in found.people
+    assert "Geneva" in found.places
+
+
+def test_later_last_name_is_the_same_person() -> None:
+    found = find_entities(
+        "",
+        "Russian President Vladimir Putin spoke in Moscow on Monday. Later, Putin said the "
+        "talks would go on, and Putin's aides agreed.",
+    )
+    assert found.people == ["Vladimir Putin"]
+    assert "Moscow" in found.places
+
+
+def test_title_and_last_name_become_the_full_name() -> None:
+    found = find_entities(
+        "", "Joe Biden landed in Tokyo. Mr. Biden then met the prime minister of Japan."
+    )
+    assert found.people == ["Joe Biden"]
+    assert keys(found.places) == {"tokyo", "japan"}
+
+
+def test_places_versus_organisations() -> None:
+    found = find_entities(
+        "",
+        "The Bank of England raised rates, while Halvorsen Shipping Ltd. moved its office "
+        "from Norway to Singapore. The Ministry of Fisheries objected.",
+    )
+    assert {"bank of england", "halvorsen shipping ltd", "ministry of fisheries"} <= keys(
+        found.orgs
+    )
+    assert keys(found.places) == {"norway", "singapore"}
+    assert not found.people
+
+
+def test_acronyms_are_organisations_unless_places() -> None:
+    found = find_entities(
+        "", "Officials of the QRX union met NATO envoys in the U.S. and the UK last week."
+    )
+    assert {"qrx", "nato"} <= keys(found.orgs)
+    assert {"u s", "uk"} <= keys(found.places)
+
+
+def test_no_entity_from_lower_case_words_or_sentence_starts() -> None:
+    found = find_entities(
+        "",
+        "The weather was mild. Following the storm, people went shopping in the market. "
+        "However, prices rose.",
+    )
+    assert found == Entities()
+
+
+def test_sentence_initial_the_is_not_part_of_a_name() -> None:
+    found = find_entities("", "The European Union said on Friday it would respond.")
+    assert found.orgs == ["European Union"]
+
+
+def test_no_duplicates_differing_in_case_or_punctuation() -> None:
+    found = find_entities(
+        "NORWAY FISH EXPORTS RISE",
+        "Exports from Norway rose. NORWAY is the largest exporter, said Kari Nordmann. "
+        "Kari Nordmann's office in Bergen agreed.",
+    )
+    assert keys(found.places) == {"norway", "bergen"}
+    assert len(found.places) == 2
+    assert found.people == ["Kari Nordmann"]
+
+
+def test_results_line_makes_teams_organisations() -> None:
+    found = find_entities("", "Results on Saturday:\nLeeds 2 Glenbrook Rovers 1\nDerby 0 Stoke 3")
+    assert {"leeds", "glenbrook rovers", "derby", "stoke"} <= keys(found.orgs)
+    assert not found.places
+
+
+def test_annotations_are_merged_and_trusted() -> None:
+    article = Article(
+        path="/tmp/a.txt",
+        format="scraped",
+        title="Summit ends",
+        body="Chancellor Anneliese Vogt met Ivan Petrov in Vienna. Vogt said the summit was "
+        "useful.",
+        people=["Ivan Petrov", "ANNELIESE VOGT"],
+        places=["Vienna, Austria"],
+    )
+    extract_entities(article)
+    assert article.people == ["Ivan Petrov", "ANNELIESE VOGT"]
+    assert article.places[0] == "Vienna, Austria"
+    assert len(article.places) == 1  # "Vienna" is covered by the annotation
+    assert article.orgs == []
+
+
+def test_annotation_type_wins() -> None:
+    article = Article(path="/tmp/b.txt", format="scraped", title="",
+                      body="Shares of Cormorant Technologies rose after Cormorant said so.",
+                      places=["Cormorant Technologies"])
+    extract_entities(article)
+    assert article.orgs == []
+    assert article.places == ["Cormorant Technologies"]
+
+
+@pytest.mark.parametrize("text", ["", "   ", "12 34 56", "\n\n", "— « » ..."])
+def test_empty_or_odd_text(text: str) -> None:
+    assert find_entities(text, text) == Entities()
