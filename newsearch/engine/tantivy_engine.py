@@ -1,0 +1,1025 @@
+"""The tantivy engine: the engine interface (``newsearch.engine.base``) over tantivy-py.
+
+Part of the engine stage of the pipeline, beside ``whoosh_engine``: the indexer writes articles
+through :class:`TantivyWriter` and ``search()`` reads them through :class:`TantivyEngine`.
+Only this module imports ``tantivy``.
+
+Design (measured in docs/performance.md):
+
+- Text: ``title`` and ``body`` use tantivy's built-in ``en_stem`` analyser (letters and digits,
+  lower case, Snowball English), which is what ``newsearch.analysis`` does; query words are
+  analysed with an identical tantivy ``TextAnalyzer`` so that query and index always agree.
+  ``words`` holds the unstemmed lower-case words of title and body (doc ids only) for "did you
+  mean", word frequencies and prefix expansion.
+- Facets: one raw, fast text field per facet holding the canonical display form of each value
+  (the writer keeps one spelling per ``normalize_value`` key). Filters translate keys to the
+  displays through the term dictionary; counts and the histogram come from tantivy's
+  aggregations (one aggregation request per group of disjunctive facets), which measured
+  faster than fetching every matching document into numpy arrays.
+- Dates: ``day`` (``YYYYMMDD``) and ``ts`` (``YYYYMMDDHHMMSS``) integer fast fields for ranges,
+  the histogram and date sorts; ``year`` and ``month`` text facets.
+- Duplicates: per commit, the content hashes held by two or more documents are read from the
+  term dictionary; a query that matches several copies keeps the first by the sort order and
+  excludes the others, so totals, facet counts and hits are collapsed.
+- The whole article is stored as JSON bytes; the index is in ``INDEX_DIR/tantivy``.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import threading
+from collections import defaultdict
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from pathlib import Path
+from typing import Any
+
+import tantivy
+
+from newsearch.article import Article, normalize_value
+from newsearch.engine.base import (
+    ENGINE_FACETS,
+    UNDATED,
+    Engine,
+    EngineError,
+    EngineHit,
+    EngineQuery,
+    EngineResult,
+    EngineWriter,
+    FacetValue,
+    Filters,
+    HistogramBucket,
+    IndexLocked,
+    IndexStats,
+    QueryTooExpensive,
+)
+from newsearch.querytree import (
+    FACET_FIELDS,
+    And,
+    DateRange,
+    MatchAll,
+    Node,
+    Not,
+    Or,
+    Phrase,
+    Prefix,
+    Term,
+)
+
+NAME = "tantivy"
+SCHEMA_VERSION = 1
+META_FILE = "newsearch.json"
+SUBDIR = "tantivy"
+
+TITLE_BOOST = 2.5
+"""Weight of a title match relative to a body match."""
+MAX_EXPANSION = 1000
+"""Most distinct words (or facet values) a prefix may expand to before the query is refused."""
+MAX_EXPANDED = 4000
+"""Most words all the prefixes of one query may expand to."""
+MAX_LEAVES = 200
+"""Most words, phrases and prefixes in one query tree."""
+MAX_DEPTH = 64
+MIN_PREFIX = 2
+MAX_TOKEN_CHARS = 40
+WRITER_HEAP = 256_000_000
+RECENCY_WINDOW = 200
+"""With a recency boost, this many top hits (at least) are re-ranked."""
+
+Occur = tantivy.Occur
+Q = tantivy.Query
+
+_TEXT_FIELDS = ("title", "body")
+_DATE_FACETS = ("year", "month")
+_MISSING = object()
+
+
+def _words_analyzer() -> tantivy.TextAnalyzer:
+    return (tantivy.TextAnalyzerBuilder(tantivy.Tokenizer.simple())
+            .filter(tantivy.Filter.remove_long(MAX_TOKEN_CHARS + 1))
+            .filter(tantivy.Filter.lowercase())
+            .build())
+
+
+def _stem_analyzer() -> tantivy.TextAnalyzer:
+    """The same chain as tantivy's built-in ``en_stem`` (used for title and body)."""
+    return (tantivy.TextAnalyzerBuilder(tantivy.Tokenizer.simple())
+            .filter(tantivy.Filter.remove_long(MAX_TOKEN_CHARS))
+            .filter(tantivy.Filter.lowercase())
+            .filter(tantivy.Filter.stemmer("english"))
+            .build())
+
+
+_STEM = _stem_analyzer()
+_WORDS = _words_analyzer()
+
+
+def _schema() -> tantivy.Schema:
+    sb = tantivy.SchemaBuilder()
+    sb.add_text_field("id", tokenizer_name="raw", index_option="basic")
+    sb.add_text_field("path", tokenizer_name="raw", index_option="basic")
+    sb.add_text_field("src", tokenizer_name="raw", index_option="basic", fast=True)
+    sb.add_bytes_field("article", stored=True)
+    sb.add_text_field("title", tokenizer_name="en_stem")
+    sb.add_text_field("body", tokenizer_name="en_stem")
+    sb.add_text_field("words", tokenizer_name="ns_words", index_option="basic")
+    for name in ENGINE_FACETS:
+        sb.add_text_field(name, tokenizer_name="raw", index_option="basic", fast=True)
+    sb.add_integer_field("day", indexed=True, fast=True)
+    sb.add_integer_field("ts", fast=True)
+    sb.add_text_field("chash", tokenizer_name="raw", index_option="basic", fast=True)
+    return sb.build()
+
+
+SCHEMA = _schema()
+
+
+def _open_index(path: Path, create: bool) -> tantivy.Index:
+    try:
+        if create:
+            path.mkdir(parents=True, exist_ok=True)
+            index = tantivy.Index(SCHEMA, path=str(path), reuse=True)
+        else:
+            if not tantivy.Index.exists(str(path)):
+                raise EngineError(f"no tantivy index at {path}")
+            index = tantivy.Index.open(str(path))
+    except ValueError as exc:
+        raise EngineError(f"cannot open the tantivy index at {path}: {exc}") from None
+    index.register_tokenizer("ns_words", _WORDS)
+    return index
+
+
+def _write_meta(index_dir: Path) -> None:
+    meta = index_dir / META_FILE
+    tmp = index_dir / f".{META_FILE}.{os.getpid()}.tmp"
+    with open(tmp, "w", encoding="utf-8") as fh:
+        json.dump({"engine": NAME, "schema_version": SCHEMA_VERSION}, fh)
+        fh.flush()
+        os.fsync(fh.fileno())
+    os.replace(tmp, meta)
+
+
+# ---------------------------------------------------------------------------------- dates
+
+def _date_parts(published: str | None) -> tuple[int, int] | None:
+    """(day as YYYYMMDD, timestamp as YYYYMMDDHHMMSS) of an ISO date, or None."""
+    if not published:
+        return None
+    try:
+        moment = datetime.fromisoformat(published[:19])
+    except ValueError:
+        return None
+    day = moment.year * 10000 + moment.month * 100 + moment.day
+    ts = day * 1_000_000 + moment.hour * 10000 + moment.minute * 100 + moment.second
+    return day, ts
+
+
+def _day_int(value: date) -> int:
+    return value.year * 10000 + value.month * 100 + value.day
+
+
+def _int_day(value: int) -> date:
+    return date(value // 10000, value // 100 % 100, value % 100)
+
+
+def granularity(first: date, last: date) -> str:
+    """day (span ≤ 90 days), month (≤ 6 years) or year."""
+    span = (last - first).days
+    if span <= 90:
+        return "day"
+    if span <= 6 * 366:
+        return "month"
+    return "year"
+
+
+# -------------------------------------------------------------------------------- writer
+
+def _facet_key(name: str, value: str) -> str:
+    if name in _DATE_FACETS:
+        return value.strip()
+    return normalize_value(value)
+
+
+class TantivyWriter(EngineWriter):
+    """One writer per index (tantivy's lock file); commit per batch."""
+
+    def __init__(self, index_dir: Path, rebuild: bool) -> None:
+        self.index_dir = index_dir
+        path = index_dir / SUBDIR
+        index_dir.mkdir(parents=True, exist_ok=True)
+        self._index = _open_index(path, create=True)
+        try:
+            self._writer = self._index.writer(heap_size=WRITER_HEAP)
+        except ValueError as exc:
+            if "lock" in str(exc).lower():
+                raise IndexLocked(f"{index_dir} is being written by another process") from None
+            raise EngineError(f"cannot write the index at {index_dir}: {exc}") from None
+        if rebuild:
+            self._writer.delete_all_documents()
+        _write_meta(index_dir)
+        self._rebuild = rebuild
+        self._displays: dict[str, dict[str, str]] | None = None
+
+    def _load_displays(self) -> dict[str, dict[str, str]]:
+        """Key -> canonical display of each facet value already in the index."""
+        if self._displays is None:
+            self._displays = {name: {} for name in FACET_FIELDS}
+            if not self._rebuild:
+                self._index.reload()
+                searcher = self._index.searcher()
+                for name in FACET_FIELDS:
+                    table = self._displays[name]
+                    for display, _ in searcher.terms_with_prefix(name, ""):
+                        table.setdefault(normalize_value(display), display)
+        return self._displays
+
+    def indexed_files(self) -> dict[str, str]:
+        self._index.reload()
+        searcher = self._index.searcher()
+        out: dict[str, str] = {}
+        if searcher.num_docs == 0:
+            return out
+        agg = searcher.aggregate(Q.all_query(), {"src": {"terms": {
+            "field": "src", "size": 10_000_000, "segment_size": 10_000_000}}})
+        for bucket in agg["src"]["buckets"]:
+            path, _, signature = bucket["key"].rpartition("\x00")
+            out[path] = signature
+        return out
+
+    def add(self, articles: Iterable[Article]) -> None:
+        displays = self._load_displays()
+        for article in articles:
+            self._writer.add_document(self._document(article, displays))
+
+    def _document(self, a: Article, displays: dict[str, dict[str, str]]) -> tantivy.Document:
+        fields: dict[str, Any] = {
+            "id": a.id,
+            "path": a.path,
+            "src": f"{a.path}\x00{a.file_signature}",
+            "article": json.dumps(a.to_json(), ensure_ascii=False).encode("utf-8",
+                                                                           "surrogatepass"),
+            "title": a.title,
+            "body": a.body,
+            "words": [a.title, a.body],
+            "chash": a.content_hash,
+        }
+        for name in FACET_FIELDS:
+            values = getattr(a, name)
+            if isinstance(values, str):
+                values = [values] if values else []
+            table = displays[name]
+            out = []
+            seen = set()
+            for value in values:
+                key = normalize_value(value)
+                if not key or key in seen:
+                    continue
+                seen.add(key)
+                out.append(table.setdefault(key, " ".join(value.split())))
+            fields[name] = out
+        parts = _date_parts(a.published)
+        if parts:
+            day, ts = parts
+            fields["day"] = day
+            fields["ts"] = ts
+            fields["year"] = f"{day // 10000:04d}"
+            fields["month"] = f"{day // 10000:04d}-{day // 100 % 100:02d}"
+        else:
+            fields["year"] = UNDATED
+            fields["month"] = UNDATED
+        return tantivy.Document(**fields)
+
+    def delete_paths(self, paths: Iterable[str]) -> None:
+        for path in paths:
+            self._writer.delete_documents_by_term("path", path)
+
+    def commit(self) -> None:
+        try:
+            self._writer.commit()
+        except ValueError as exc:
+            raise EngineError(f"commit failed: {exc}") from None
+        self._rebuild = False
+
+    def close(self) -> None:
+        writer = getattr(self, "_writer", None)
+        if writer is None:
+            return
+        self._writer = None
+        try:
+            writer.rollback()
+            writer.wait_merging_threads()
+        except ValueError:  # pragma: no cover - nothing left to release
+            pass
+
+
+def open_writer(index_dir: Path, rebuild: bool = False) -> TantivyWriter:
+    return TantivyWriter(Path(index_dir), rebuild)
+
+
+# -------------------------------------------------------------------------------- reader
+
+def _levenshtein(a: str, b: str, limit: int) -> int:
+    """Optimal-string-alignment distance of a and b, or limit + 1 when larger."""
+    if abs(len(a) - len(b)) > limit:
+        return limit + 1
+    prev2: list[int] = []
+    prev = list(range(len(b) + 1))
+    for i in range(1, len(a) + 1):
+        cur = [i] + [0] * len(b)
+        best = cur[0]
+        for j in range(1, len(b) + 1):
+            cost = 0 if a[i - 1] == b[j - 1] else 1
+            value = min(prev[j] + 1, cur[j - 1] + 1, prev[j - 1] + cost)
+            if i > 1 and j > 1 and a[i - 1] == b[j - 2] and a[i - 2] == b[j - 1]:
+                value = min(value, prev2[j - 2] + 1)
+            cur[j] = value
+            best = min(best, value)
+        if best > limit:
+            return limit + 1
+        prev2, prev = prev, cur
+    return prev[-1]
+
+
+@dataclass
+class _DupDoc:
+    """A document whose content hash other documents share: what collapsing needs."""
+
+    id: str
+    chash: str
+    values: dict[str, list[str]]
+    """Facet -> the canonical display values (``year`` and ``month`` included)."""
+    day: int | None
+
+
+@dataclass
+class _Budget:
+    leaves: int = 0
+    expanded: int = 0
+
+
+@dataclass
+class _Overcount:
+    total: int = 0
+    values: dict[str, dict[str, int]] = field(
+        default_factory=lambda: {name: defaultdict(int) for name in ENGINE_FACETS})
+    days: dict[int, int] = field(default_factory=lambda: defaultdict(int))
+
+
+class _Snapshot:
+    """One committed generation: its searcher and the caches keyed to it."""
+
+    def __init__(self, index: tantivy.Index, generation: str) -> None:
+        self.searcher = index.searcher()
+        self.generation = generation
+        self._lock = threading.Lock()
+        self._displays: dict[str, dict[str, list[str]]] = {}
+        self._facet_words: dict[str, list[tuple[str, str]]] = {}
+        self._dups: list[str] | None = None
+        self._dup_info: dict[tuple[int, int], _DupDoc] | None = None
+        self._dup_groups: dict[str, list[str]] | None = None
+        self._bounds: tuple[int, int] | None | object = _MISSING
+        self._vocab: dict[str, list[tuple[str, int]]] = {}
+
+    # Facet value tables ----------------------------------------------------------------
+    def displays(self, name: str) -> dict[str, list[str]]:
+        """normalize_value key -> the display terms indexed for it (usually one)."""
+        table = self._displays.get(name)
+        if table is None:
+            table = defaultdict(list)
+            for display, _ in self.searcher.terms_with_prefix(name, ""):
+                table[_facet_key(name, display)].append(display)
+            table = dict(table)
+            self._displays[name] = table
+        return table
+
+    def keys_matching(self, name: str, text: str, prefix: bool) -> list[str]:
+        """Keys of facet ``name`` equal to ``text``, containing it as whole words, or (with
+        ``prefix``) having words that start with it."""
+        needle = _facet_key(name, text)
+        if not needle:
+            return []
+        keys = self.displays(name)
+        if not prefix:
+            padded = f" {needle} "
+            return [k for k in keys if k == needle or padded in f" {k} "]
+        return [k for k in keys if k.startswith(needle) or f" {needle}" in k]
+
+    # Duplicates -------------------------------------------------------------------------
+    def dup_hashes(self) -> list[str]:
+        """Content hashes held by two or more documents (a superset: deleted documents
+        count until their segment is merged)."""
+        if self._dups is None:
+            limit = 256
+            while True:
+                terms = self.searcher.terms_with_prefix("chash", "", limit=limit)
+                if len(terms) < limit or terms[-1][1] < 2:
+                    break
+                limit *= 4
+            self._dups = [term for term, freq in terms if freq >= 2]
+        return self._dups
+
+    def dup_info(self, load) -> dict[tuple[int, int], _DupDoc]:  # noqa: ANN001
+        """(segment, doc) -> :class:`_DupDoc` of every live document with a shared hash."""
+        if self._dup_info is None:
+            info: dict[tuple[int, int], _DupDoc] = {}
+            hashes = self.dup_hashes()
+            if hashes:
+                query = Q.term_set_query(SCHEMA, "chash", hashes)
+                first = self.searcher.search(query, 1)
+                found = self.searcher.search(query, max(1, first.count))
+                for _, address in found.hits:
+                    article: Article = load(self, address)
+                    values = {}
+                    for name in FACET_FIELDS:
+                        raw = getattr(article, name)
+                        raw = [raw] if isinstance(raw, str) else raw
+                        table = self.displays(name)
+                        values[name] = sorted({table[k][0] for k in
+                                               (normalize_value(v) for v in raw if v)
+                                               if k in table})
+                    parts = _date_parts(article.published)
+                    day = parts[0] if parts else None
+                    values["year"] = [f"{day // 10000:04d}" if day else UNDATED]
+                    values["month"] = [f"{day // 10000:04d}-{day // 100 % 100:02d}" if day
+                                       else UNDATED]
+                    info[(address.segment_ord, address.doc)] = _DupDoc(
+                        article.id, article.content_hash, values, day)
+            self._dup_info = info
+        return self._dup_info
+
+    def dup_groups(self, load) -> dict[str, list[str]]:  # noqa: ANN001
+        """Content hash -> ids of every live copy (only hashes with two or more)."""
+        if self._dup_groups is None:
+            groups: dict[str, list[str]] = defaultdict(list)
+            for doc in self.dup_info(load).values():
+                groups[doc.chash].append(doc.id)
+            self._dup_groups = {h: sorted(ids) for h, ids in groups.items() if len(ids) > 1}
+        return self._dup_groups
+
+    # Dates --------------------------------------------------------------------------------
+    def bounds(self) -> tuple[int, int] | None:
+        """First and last publication day (YYYYMMDD) of the whole index."""
+        if self._bounds is _MISSING:
+            agg = self.searcher.aggregate(Q.all_query(), {
+                "lo": {"min": {"field": "day"}}, "hi": {"max": {"field": "day"}}})
+            lo, hi = agg["lo"]["value"], agg["hi"]["value"]
+            self._bounds = None if lo is None or hi is None else (int(lo), int(hi))
+        return self._bounds  # type: ignore[return-value]
+
+    # Vocabulary ---------------------------------------------------------------------------
+    def vocabulary(self, initial: str) -> list[tuple[str, int]]:
+        with self._lock:
+            words = self._vocab.get(initial)
+        if words is None:
+            words = self.searcher.terms_with_prefix("words", initial)
+            with self._lock:
+                self._vocab[initial] = words
+        return words
+
+
+def _read_generation(path: Path) -> str:
+    try:
+        meta = json.loads((path / "meta.json").read_text("utf-8"))
+        return str(meta.get("opstamp", 0))
+    except (OSError, ValueError):
+        return "0"
+
+
+class TantivyEngine(Engine):
+    """Read side over tantivy: keeps one searcher per commit, switched by :meth:`refresh`."""
+
+    name = NAME
+
+    def __init__(self, index_dir: Path) -> None:
+        self.index_dir = index_dir
+        self._path = index_dir / SUBDIR
+        self._index = _open_index(self._path, create=False)
+        self._index.config_reader(reload_policy="manual")
+        self._swap = threading.Lock()
+        self._snap = _Snapshot(self._index, _read_generation(self._path))
+        self._closed = False
+
+    # Lifecycle ------------------------------------------------------------------------------
+    def generation(self) -> str:
+        return self._snap.generation
+
+    def refresh(self) -> bool:
+        with self._swap:
+            generation = _read_generation(self._path)
+            if generation == self._snap.generation:
+                return False
+            self._index.reload()
+            self._snap = _Snapshot(self._index, generation)
+            return True
+
+    def close(self) -> None:
+        self._closed = True
+
+    # Query compilation -------------------------------------------------------------------
+    def _text_query(self, field: str, words: Sequence[str]) -> tantivy.Query:
+        if len(words) == 1:
+            return Q.term_query(SCHEMA, field, words[0])
+        return Q.phrase_query(SCHEMA, field, list(words))
+
+    def _on_text_fields(self, fields: Sequence[str], make) -> tantivy.Query:  # noqa: ANN001
+        parts = []
+        for name in fields:
+            query = make(name)
+            if name == "title" and len(fields) > 1:
+                query = Q.boost_query(query, TITLE_BOOST)
+            parts.append((Occur.Should, query))
+        return parts[0][1] if len(parts) == 1 else Q.boolean_query(parts)
+
+    def _facet_query(self, snap: _Snapshot, name: str, keys: Iterable[str]) -> tantivy.Query:
+        table = snap.displays(name)
+        terms = [display for key in keys for display in table.get(key, ())]
+        if not terms:
+            return Q.empty_query()
+        if len(terms) == 1:
+            return Q.term_query(SCHEMA, name, terms[0])
+        return Q.term_set_query(SCHEMA, name, terms)
+
+    def compile(self, node: Node, snap: _Snapshot | None = None) -> tantivy.Query:
+        """Our query tree as a tantivy query (:class:`QueryTooExpensive` past the limits)."""
+        return self._compile(node, snap or self._snap, _Budget())
+
+    def _compile(self, node: Node, snap: _Snapshot, budget: _Budget,
+                 depth: int = 0) -> tantivy.Query:
+        if depth > MAX_DEPTH:
+            raise QueryTooExpensive("the query is nested too deeply")
+        if isinstance(node, (Term, Phrase, Prefix)):
+            budget.leaves += 1
+            if budget.leaves > MAX_LEAVES:
+                raise QueryTooExpensive(f"the query has more than {MAX_LEAVES} terms")
+        if isinstance(node, MatchAll):
+            return Q.all_query()
+        if isinstance(node, (Term, Phrase)):
+            if node.field in FACET_FIELDS:
+                keys = snap.keys_matching(node.field, node.text, prefix=False)
+                if len(keys) > MAX_EXPANSION:
+                    raise QueryTooExpensive(f"{node.field}:{node.text} matches too many values")
+                return self._facet_query(snap, node.field, keys)
+            words = _STEM.analyze(node.text)
+            if not words:
+                return Q.empty_query()
+            fields = (node.field,) if node.field in _TEXT_FIELDS else _TEXT_FIELDS
+            return self._on_text_fields(fields, lambda f: self._text_query(f, words))
+        if isinstance(node, Prefix):
+            if node.field in FACET_FIELDS:
+                if len(_facet_key(node.field, node.prefix)) < MIN_PREFIX:
+                    raise QueryTooExpensive(
+                        f"a wildcard needs at least {MIN_PREFIX} letters before the *")
+                keys = snap.keys_matching(node.field, node.prefix, prefix=True)
+                budget.expanded += len(keys)
+                if len(keys) > MAX_EXPANSION or budget.expanded > MAX_EXPANDED:
+                    raise QueryTooExpensive(
+                        f"{node.field}:{node.prefix}* matches more than {MAX_EXPANSION} values")
+                return self._facet_query(snap, node.field, keys)
+            return self._prefix_query(snap, node, budget)
+        if isinstance(node, DateRange):
+            return Q.range_query(
+                SCHEMA, "day", tantivy.FieldType.Integer,
+                lower_bound=_day_int(node.start) if node.start else 0,
+                upper_bound=_day_int(node.end) if node.end else 99_991_231)
+        if isinstance(node, And):
+            must = [c for c in node.children if not isinstance(c, Not)]
+            nots = [c.child for c in node.children if isinstance(c, Not)]
+            clauses = [(Occur.Must, self._compile(c, snap, budget, depth + 1)) for c in must]
+            if not clauses:
+                clauses = [(Occur.Must, Q.all_query())]
+            clauses += [(Occur.MustNot, self._compile(c, snap, budget, depth + 1)) for c in nots]
+            return clauses[0][1] if len(clauses) == 1 else Q.boolean_query(clauses)
+        if isinstance(node, Or):
+            if not node.children:
+                return Q.empty_query()
+            subs = [(Occur.Should, self._compile(c, snap, budget, depth + 1))
+                    for c in node.children]
+            return subs[0][1] if len(subs) == 1 else Q.boolean_query(subs)
+        if isinstance(node, Not):
+            child = self._compile(node.child, snap, budget, depth + 1)
+            return Q.boolean_query([(Occur.Must, Q.all_query()), (Occur.MustNot, child)])
+        raise EngineError(f"cannot compile query node {node!r}")
+
+    def _prefix_query(self, snap: _Snapshot, node: Prefix, budget: _Budget) -> tantivy.Query:
+        words = _WORDS.analyze(node.prefix)
+        if not words or len(words[-1]) < MIN_PREFIX:
+            raise QueryTooExpensive(
+                f"a wildcard needs at least {MIN_PREFIX} letters before the *: {node.prefix!r}")
+        prefix = words[-1]
+        found = snap.searcher.terms_with_prefix("words", prefix, limit=MAX_EXPANSION + 1)
+        budget.expanded += len(found)
+        if len(found) > MAX_EXPANSION:
+            raise QueryTooExpensive(
+                f"{node.prefix}* matches more than {MAX_EXPANSION} words; make it longer")
+        if budget.expanded > MAX_EXPANDED:
+            raise QueryTooExpensive("the wildcards of the query match too many words")
+        stems = sorted({s for word, _ in found for s in _STEM.analyze(word)})
+        if not stems:
+            return Q.empty_query()
+        lead = [s for w in words[:-1] for s in _STEM.analyze(w)]
+        fields = (node.field,) if node.field in _TEXT_FIELDS else _TEXT_FIELDS
+
+        def make(field: str) -> tantivy.Query:
+            if len(stems) == 1:
+                return Q.term_query(SCHEMA, field, stems[0])
+            return Q.term_set_query(SCHEMA, field, stems)
+
+        expanded = self._on_text_fields(fields, make)
+        if not lead:
+            return expanded
+        # "covid-19*": the other words as words, the last one expanded.
+        clauses = [(Occur.Must, self._on_text_fields(fields, lambda f, w=w: Q.term_query(
+            SCHEMA, f, w))) for w in lead]
+        return Q.boolean_query([*clauses, (Occur.Must, expanded)])
+
+    def _filter_clauses(
+        self, snap: _Snapshot, filters: Filters, skip: str | None = None
+    ) -> list[tuple[Occur, tantivy.Query]]:
+        """Filters as non-scoring clauses; ``skip`` leaves out the include filter of a field
+        (for its disjunctive facet counts)."""
+        clauses: list[tuple[Occur, tantivy.Query]] = []
+        for name, values in filters.include.items():
+            if not values or name == skip:
+                continue
+            keys = {_facet_key(name, v) for v in values}
+            clauses.append((Occur.Must, Q.const_score_query(
+                self._facet_query(snap, name, keys), 0.0)))
+        for name, values in filters.exclude.items():
+            if not values:
+                continue
+            keys = {_facet_key(name, v) for v in values}
+            clauses.append((Occur.MustNot, self._facet_query(snap, name, keys)))
+        if filters.start or filters.end:
+            clauses.append((Occur.Must, Q.const_score_query(
+                self.compile(DateRange(filters.start, filters.end), snap), 0.0)))
+        return clauses
+
+    @staticmethod
+    def _combine(base: tantivy.Query,
+                 clauses: list[tuple[Occur, tantivy.Query]]) -> tantivy.Query:
+        if not clauses:
+            return base
+        return Q.boolean_query([(Occur.Must, base), *clauses])
+
+    # Search ---------------------------------------------------------------------------------
+    def _ordered(self, snap: _Snapshot, query: tantivy.Query, sort: str, limit: int,
+                 offset: int = 0) -> tantivy.SearchResult:
+        limit = max(1, limit)
+        if sort == "newest":
+            return snap.searcher.search(query, limit, offset=offset, order_by_field="ts",
+                                        order=tantivy.Order.Desc)
+        if sort == "oldest":
+            return snap.searcher.search(query, limit, offset=offset, order_by_field="ts",
+                                        order=tantivy.Order.Asc)
+        return snap.searcher.search(query, limit, offset=offset)
+
+    def _load(self, snap: _Snapshot, address: tantivy.DocAddress) -> Article:
+        raw = snap.searcher.doc(address)["article"][0]
+        return Article.from_json(json.loads(bytes(raw).decode("utf-8", "surrogatepass")))
+
+    def _dup_matches(self, snap: _Snapshot, query: tantivy.Query) -> list[_DupDoc]:
+        """The documents matching ``query`` whose content hash other documents share."""
+        info = snap.dup_info(self._load)
+        if not info:
+            return []
+        restricted = Q.boolean_query([
+            (Occur.Must, query),
+            (Occur.Must, Q.const_score_query(
+                Q.term_set_query(SCHEMA, "chash", snap.dup_hashes()), 0.0)),
+        ])
+        found = snap.searcher.search(restricted, len(info), count=False)
+        out = []
+        for _, address in found.hits:
+            doc = info.get((address.segment_ord, address.doc))
+            if doc is not None:
+                out.append(doc)
+        return out
+
+    @staticmethod
+    def _overcount(matches: list[_DupDoc]) -> _Overcount:
+        """How much plain counts exceed collapsed ones: each story counts once overall, and
+        once per facet value and per date bucket."""
+        over = _Overcount()
+        groups: dict[str, list[_DupDoc]] = defaultdict(list)
+        for doc in matches:
+            groups[doc.chash].append(doc)
+        for members in groups.values():
+            if len(members) < 2:
+                continue
+            over.total += len(members) - 1
+            for name in ENGINE_FACETS:
+                counts: dict[str, int] = defaultdict(int)
+                for doc in members:
+                    for value in doc.values[name]:
+                        counts[value] += 1
+                for value, n in counts.items():
+                    if n > 1:
+                        over.values[name][value] += n - 1
+            days: dict[int, int] = defaultdict(int)
+            for doc in members:
+                if doc.day is not None:
+                    days[doc.day] += 1
+            for day, n in days.items():
+                if n > 1:
+                    over.days[day] += n - 1
+        return over
+
+    def search(self, query: EngineQuery) -> EngineResult:
+        snap = self._snap
+        base = self.compile(query.query, snap)
+        filtered = self._combine(base, self._filter_clauses(snap, query.filters))
+        matches = self._dup_matches(snap, filtered) if query.collapse else []
+        over = self._overcount(matches)
+        wanted = query.offset + query.limit
+        boosted = bool(query.recency_boost) and query.sort == "relevance"
+        if not over.total and not boosted:
+            result = self._ordered(snap, filtered, query.sort, query.limit, query.offset)
+            ranked = list(result.hits)
+        else:
+            fetch = wanted + over.total
+            if boosted:
+                fetch = max(fetch, RECENCY_WINDOW)
+            result = self._ordered(snap, filtered, query.sort, fetch)
+            ranked = list(result.hits)
+            if boosted:
+                ranked = self._rerank(snap, ranked, query.recency_boost)
+            if over.total:
+                ranked = self._collapse_hits(snap, ranked)
+            ranked = ranked[query.offset:wanted]
+        groups = snap.dup_groups(self._load) if query.collapse else {}
+        hits = []
+        for score, address in ranked[:query.limit]:
+            article = self._load(snap, address)
+            others = [i for i in groups.get(article.content_hash, ()) if i != article.id]
+            hits.append(EngineHit(article, float(score) if query.sort == "relevance" else 0.0,
+                                  others))
+        out = EngineResult(total=result.count - over.total, hits=hits)
+        if query.facets or query.histogram:
+            self._facets(snap, query, base, over, out)
+        return out
+
+    @staticmethod
+    def _collapse_hits(snap: _Snapshot, ranked: list) -> list:
+        info = snap.dup_info(None)
+        seen: set[str] = set()
+        out = []
+        for score, address in ranked:
+            doc = info.get((address.segment_ord, address.doc))
+            if doc is not None:
+                if doc.chash in seen:
+                    continue
+                seen.add(doc.chash)
+            out.append((score, address))
+        return out
+
+    def _rerank(self, snap: _Snapshot, hits: list, boost: float) -> list[tuple[float, Any]]:
+        if not hits:
+            return []
+        bounds = snap.bounds()
+        days = snap.searcher.fast_field_values("day", [address for _, address in hits])
+        lo = hi = 0
+        if bounds:
+            lo, hi = (_int_day(b).toordinal() for b in bounds)
+        out = []
+        for (score, address), day in zip(hits, days, strict=True):
+            fresh = 0.0
+            if bounds and day is not None:
+                fresh = ((_int_day(int(day)).toordinal() - lo) / (hi - lo)) if hi > lo else 1.0
+            out.append((float(score) * (1.0 + boost * fresh), address))
+        out.sort(key=lambda item: -item[0])
+        return out
+
+    # Facets and the histogram -----------------------------------------------------------------
+    def _facets(self, snap: _Snapshot, query: EngineQuery, base: tantivy.Query,
+                over: _Overcount, out: EngineResult) -> None:
+        filters = query.filters
+        selected = {name: values for name, values in filters.include.items() if values}
+        size = max(query.facet_limit, 1)
+        groups: dict[str | None, list[str]] = {None: []}
+        for name in query.facets:
+            groups.setdefault(name if name in selected else None, []).append(name)
+        counted: dict[str, dict[str, int]] = {}
+        for skip, names in groups.items():
+            if skip is None and not names and not query.histogram:
+                continue
+            q = self._combine(base, self._filter_clauses(snap, filters, skip=skip))
+            group_over = over
+            if skip is not None and query.collapse:
+                # Without this field's filter, other copies may match.
+                group_over = self._overcount(self._dup_matches(snap, q))
+            request: dict[str, Any] = {
+                name: {"terms": {"field": name, "size": size + 20 + len(group_over.values[name]),
+                                 "segment_size": 65_000}} for name in names}
+            if skip is None and query.histogram:
+                request["_month"] = {"terms": {"field": "month", "size": 65_000,
+                                               "segment_size": 65_000}}
+                request["_lo"] = {"min": {"field": "day"}}
+                request["_hi"] = {"max": {"field": "day"}}
+            agg = snap.searcher.aggregate(q, request)
+            for name in names:
+                counts: dict[str, int] = defaultdict(int)
+                for bucket in agg[name]["buckets"]:
+                    counts[bucket["key"]] += bucket["doc_count"]
+                for value, extra in group_over.values[name].items():
+                    if value in counts:
+                        counts[value] -= extra
+                counted[name] = counts
+            if skip is None and query.histogram:
+                self._histogram(snap, q, agg, over, out)
+        for name in query.facets:
+            counts = counted.get(name, {})
+            values = sorted(((v, c) for v, c in counts.items() if c > 0),
+                            key=lambda kv: (-kv[1], kv[0].casefold()))
+            facet = [FacetValue(value, count) for value, count in values[:query.facet_limit]]
+            shown = {_facet_key(name, v.value) for v in facet}
+            table = snap.displays(name) if name in selected else {}
+            for value in selected.get(name, ()):
+                key = _facet_key(name, value)
+                if key in shown:
+                    continue
+                shown.add(key)
+                display = table.get(key, [value])[0]
+                facet.append(FacetValue(display, max(0, counts.get(display, 0))))
+            out.facets[name] = facet
+
+    def _histogram(self, snap: _Snapshot, q: tantivy.Query, agg: dict[str, Any],
+                   over: _Overcount, out: EngineResult) -> None:
+        months = {b["key"]: b["doc_count"] for b in agg["_month"]["buckets"]}
+        for label, extra in over.values["month"].items():
+            if label in months:
+                months[label] -= extra
+        out.undated = months.pop(UNDATED, 0)
+        lo, hi = agg["_lo"]["value"], agg["_hi"]["value"]
+        if lo is None or hi is None or not months:
+            out.granularity = "month"
+            out.histogram = []
+            return
+        first, last = _int_day(int(lo)), _int_day(int(hi))
+        out.granularity = granularity(first, last)
+        buckets: list[HistogramBucket] = []
+        if out.granularity == "day":
+            days_agg = snap.searcher.aggregate(q, {"d": {"terms": {
+                "field": "day", "size": 1000, "segment_size": 1000}}})
+            counts = {int(b["key"]): b["doc_count"] for b in days_agg["d"]["buckets"]}
+            for ordinal in range(first.toordinal(), last.toordinal() + 1):
+                day = date.fromordinal(ordinal)
+                key = _day_int(day)
+                buckets.append(HistogramBucket(day.isoformat(),
+                                               counts.get(key, 0) - over.days.get(key, 0)))
+        elif out.granularity == "month":
+            year, month = first.year, first.month
+            while (year, month) <= (last.year, last.month):
+                label = f"{year:04d}-{month:02d}"
+                buckets.append(HistogramBucket(label, months.get(label, 0)))
+                year, month = (year + 1, 1) if month == 12 else (year, month + 1)
+        else:
+            # A story whose copies fall in different months of one year counts once there.
+            years: dict[str, int] = defaultdict(int)
+            for label, count in months.items():
+                years[label[:4]] += count
+            for label, extra in over.values["year"].items():
+                months_extra = sum(n for m, n in over.values["month"].items()
+                                   if m.startswith(label))
+                years[label] -= extra - months_extra
+            for year in range(first.year, last.year + 1):
+                buckets.append(HistogramBucket(f"{year:04d}", years.get(f"{year:04d}", 0)))
+        out.histogram = buckets
+
+    # Other reads ------------------------------------------------------------------------------
+    def count(self, query: Node, filters: Filters | None = None) -> int:
+        return self.search(EngineQuery(query=query, filters=filters or Filters(),
+                                       limit=1)).total
+
+    def get(self, article_id: str) -> Article | None:
+        snap = self._snap
+        result = snap.searcher.search(Q.term_query(SCHEMA, "id", article_id), 1)
+        if not result.hits:
+            return None
+        return self._load(snap, result.hits[0][1])
+
+    def duplicates_of(self, article: Article) -> list[str]:
+        snap = self._snap
+        result = snap.searcher.search(Q.term_query(SCHEMA, "chash", article.content_hash), 1)
+        if result.count <= 1:
+            return []
+        result = snap.searcher.search(Q.term_query(SCHEMA, "chash", article.content_hash),
+                                      result.count)
+        ids = [self._load(snap, address).id for _, address in result.hits]
+        return sorted(i for i in ids if i != article.id)
+
+    def more_like_this(self, article_id: str, limit: int = 5) -> list[EngineHit]:
+        snap = self._snap
+        article = self.get(article_id)
+        if article is None:
+            return []
+        like = Q.more_like_this_document_fields_query(
+            SCHEMA, {"title": [article.title], "body": [article.body]},
+            min_doc_frequency=1, min_term_frequency=1, max_query_terms=25,
+            max_doc_frequency=max(2, snap.searcher.num_docs // 2), min_word_length=3)
+        skip = [article.id, *self.duplicates_of(article)]
+        query = Q.boolean_query([(Occur.Must, like),
+                                 (Occur.MustNot, Q.term_set_query(SCHEMA, "id", skip)),
+                                 (Occur.MustNot, Q.term_query(SCHEMA, "chash",
+                                                              article.content_hash))])
+        result = snap.searcher.search(query, max(1, limit * 3))
+        hits: list[EngineHit] = []
+        seen = {article.content_hash}
+        for score, address in result.hits:
+            other = self._load(snap, address)
+            if other.content_hash in seen:
+                continue
+            seen.add(other.content_hash)
+            hits.append(EngineHit(other, float(score)))
+            if len(hits) == limit:
+                break
+        return hits
+
+    def facet_values(self, field: str, prefix: str = "", limit: int = 20) -> list[FacetValue]:
+        if field not in ENGINE_FACETS:
+            raise EngineError(f"unknown facet {field!r}")
+        snap = self._snap
+        keys = (snap.keys_matching(field, prefix, prefix=True) if _facet_key(field, prefix)
+                else list(snap.displays(field)))
+        if not keys:
+            return []
+        request = {"v": {"terms": {"field": field, "size": 65_000, "segment_size": 65_000}}}
+        agg = snap.searcher.aggregate(self._facet_query(snap, field, keys), request)
+        wanted = {d for k in keys for d in snap.displays(field).get(k, ())}
+        counts = [(b["key"], b["doc_count"]) for b in agg["v"]["buckets"] if b["key"] in wanted]
+        counts.sort(key=lambda kv: (-kv[1], kv[0].casefold()))
+        return [FacetValue(value, count) for value, count in counts[:limit]]
+
+    def word_frequency(self, word: str) -> int:
+        words = _WORDS.analyze(word)
+        if len(words) != 1:
+            return 0
+        snap = self._snap
+        return snap.searcher.search(Q.term_query(SCHEMA, "words", words[0]), 1).count
+
+    def suggest_word(self, word: str) -> str | None:
+        words = _WORDS.analyze(word)
+        if len(words) != 1:
+            return None
+        word = words[0]
+        snap = self._snap
+        own = self.word_frequency(word)
+        limit = 1 if len(word) <= 4 else 2
+        # Candidates share the first letter (as Whoosh's corrector with prefix=1); the
+        # nearest distance that has any candidate wins, then the most frequent word.
+        by_distance: dict[int, list[tuple[str, int]]] = defaultdict(list)
+        for term, freq in snap.vocabulary(word[0]):
+            if term == word:
+                continue
+            distance = _levenshtein(word, term, limit)
+            if distance <= limit:
+                by_distance[distance].append((term, freq))
+        for distance in sorted(by_distance):
+            # The term dictionary counts deleted documents until a merge: count live ones.
+            live = [(term, self.word_frequency(term)) for term, _ in by_distance[distance]]
+            better = [(term, freq) for term, freq in live if freq > own]
+            if not better:
+                return None
+            return min(better, key=lambda tf: (-tf[1], tf[0]))[0]
+        return None
+
+    def stats(self, top: int = 10) -> IndexStats:
+        snap = self._snap
+        searcher = snap.searcher
+        request: dict[str, Any] = {
+            name: {"terms": {"field": name, "size": top, "segment_size": 65_000}}
+            for name in ("publisher", "people", "places", "orgs")}
+        request["lo"] = {"min": {"field": "day"}}
+        request["hi"] = {"max": {"field": "day"}}
+        agg = searcher.aggregate(Q.all_query(), request) if searcher.num_docs else {}
+        undated = searcher.search(Q.term_query(SCHEMA, "year", UNDATED), 1).count
+
+        def top_values(name: str) -> list[FacetValue]:
+            buckets = agg.get(name, {}).get("buckets", []) if agg else []
+            return [FacetValue(b["key"], b["doc_count"]) for b in buckets]
+
+        lo = agg.get("lo", {}).get("value") if agg else None
+        hi = agg.get("hi", {}).get("value") if agg else None
+        size = sum(p.stat().st_size for p in self._path.rglob("*") if p.is_file())
+        return IndexStats(
+            engine=NAME,
+            articles=searcher.num_docs,
+            first_date=_int_day(int(lo)).isoformat() if lo is not None else None,
+            last_date=_int_day(int(hi)).isoformat() if hi is not None else None,
+            undated=undated,
+            size_bytes=size,
+            publishers=top_values("publisher"),
+            people=top_values("people"),
+            places=top_values("places"),
+            orgs=top_values("orgs"),
+            generation=snap.generation,
+        )
+
+
+def open_engine(index_dir: Path) -> TantivyEngine:
+    return TantivyEngine(Path(index_dir))
+
+
+__all__ = ["NAME", "SCHEMA_VERSION", "TantivyEngine", "TantivyWriter", "granularity",
+           "open_engine", "open_writer"]

@@ -1,0 +1,321 @@
+"""The tantivy engine on its own: writer, lock, reopen, refresh, and the engine contract.
+
+Real tantivy indexes on disk (tmp_path), built from articles written here.
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+from datetime import date
+from pathlib import Path
+
+import pytest
+
+pytest.importorskip("tantivy")
+
+from newsearch.analysis import terms  # noqa: E402
+from newsearch.article import Article  # noqa: E402
+from newsearch.engine import (  # noqa: E402
+    EngineError,
+    EngineQuery,
+    Filters,
+    IndexLocked,
+    QueryTooExpensive,
+    index_engine,
+    open_engine,
+    open_writer,
+)
+from newsearch.engine import tantivy_engine as te  # noqa: E402
+from newsearch.querytree import (  # noqa: E402
+    And,
+    DateRange,
+    MatchAll,
+    Not,
+    Or,
+    Phrase,
+    Prefix,
+    Term,
+)
+
+
+def art(n: int, title: str, body: str, published: str | None = None, **kw) -> Article:
+    return Article(path=f"/archive/{n:03d}.txt", format="text", title=title, body=body,
+                   published=published, file_signature=f"{n}:1", **kw)
+
+
+ARTICLES = [
+    art(1, "U.S. sanctions hit Russia's banks",
+        "Washington announced sanctions on Russian banks. Vladimir Putin called them theft.",
+        "2022-03-01T09:30:00", people=["Vladimir Putin"], places=["Russia", "United States"],
+        orgs=["Central Bank"], publisher="Wire One", section="World", tags=["sanctions"]),
+    art(2, "Banks rally after sanction relief",
+        "Markets rallied as banks recovered. Traders cheered the relief on sanctions.",
+        "2022-04-15", people=["Joe Biden"], places=["United States"], publisher="Wire Two",
+        section="Business"),
+    art(3, "Banks rally after sanction relief",
+        "Markets rallied as banks recovered. Traders cheered the relief on sanctions.",
+        "2022-04-15", people=["Joe Biden"], places=["United States"], publisher="Wire Two",
+        section="Business"),
+    art(4, "Monsoon floods in Bangladesh",
+        "Heavy monsoon rain flooded villages; the government opened shelters for families.",
+        "2021-07-20", places=["Bangladesh"], publisher="Wire One", section="World",
+        tags=["weather", "floods"]),
+    art(5, "Quarterly profit at Veltrane Energy",
+        "Veltrane Energy reported quarterly profit above forecasts on strong gas prices.",
+        "2019-01-05", orgs=["Veltrane Energy"], people=["Mara Ellison"], publisher="Wire Three",
+        section="Business"),
+    art(6, "An undated note on the weather",
+        "Rain, then sun, then more rain over the harbour bridge.", None,
+        publisher="Wire One", tags=["weather"]),
+    art(7, "Harbour bridge reopens",
+        "The harbour bridge reopened to traffic after repairs; commuters welcomed the news.",
+        "2023-11-02", places=["Rotterdam"], publisher="Wire Three", section="Local"),
+]
+
+
+@pytest.fixture(scope="module")
+def index_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    path = tmp_path_factory.mktemp("tantivy") / "index"
+    with open_writer(path, engine="tantivy") as writer:
+        writer.add(ARTICLES)
+        writer.commit()
+    return path
+
+
+@pytest.fixture(scope="module")
+def engine(index_dir: Path):
+    with open_engine(index_dir) as eng:
+        yield eng
+
+
+def ids(result) -> set[str]:
+    return {hit.article.id for hit in result.hits}
+
+
+def search(engine, node=None, **kw):
+    return engine.search(EngineQuery(query=node or MatchAll(), limit=50, **kw))
+
+
+def test_meta_file_names_the_engine(index_dir: Path) -> None:
+    meta = json.loads((index_dir / "newsearch.json").read_text("utf-8"))
+    assert meta == {"engine": "tantivy", "schema_version": te.SCHEMA_VERSION}
+    assert index_engine(index_dir) == "tantivy"
+
+
+def test_analysis_agrees_with_newsearch_analysis() -> None:
+    text = ("U.S. officials said Russia's 2022 budget grew 3.5% while running, runs and ran "
+            "were stemmed; café naïve COVID-19 e-mail don't x² Ünïcode")
+    assert te._STEM.analyze(text) == terms(text)
+
+
+def test_text_queries(engine) -> None:
+    a = {n: ARTICLES[n - 1].id for n in range(1, 8)}
+    assert ids(search(engine, Term("banks"))) == {a[1], a[2]}  # 3 collapses into 2
+    assert ids(search(engine, Term("bank"), collapse=False)) == {a[1], a[2], a[3]}
+    assert ids(search(engine, Term("U.S."))) == {a[1]}
+    assert ids(search(engine, Phrase("russia's banks"))) == {a[1]}
+    assert ids(search(engine, Phrase("banks russia"))) == set()
+    assert ids(search(engine, Term("bridge", "title"))) == {a[7]}
+    assert ids(search(engine, Term("bridge"))) == {a[6], a[7]}
+    assert ids(search(engine, And((Term("rain"), Not(Term("bridge")))))) == {a[4]}
+    assert ids(search(engine, Or((Term("monsoon"), Term("veltrane"))))) == {a[4], a[5]}
+    assert ids(search(engine, Not(Term("banks"))))  == {a[4], a[5], a[6], a[7]}
+    assert ids(search(engine, Prefix("sanction"))) == {a[1], a[2]}
+    assert ids(search(engine, Term("!!!"))) == set()
+
+
+def test_title_match_ranks_first(engine) -> None:
+    result = search(engine, Term("bridge"))
+    assert result.hits[0].article.title == "Harbour bridge reopens"
+
+
+def test_facet_field_queries(engine) -> None:
+    a = {n: ARTICLES[n - 1].id for n in range(1, 8)}
+    assert ids(search(engine, Term("vladimir putin", "people"))) == {a[1]}
+    assert ids(search(engine, Term("PUTIN", "people"))) == {a[1]}  # whole word in a value
+    assert ids(search(engine, Term("put", "people"))) == set()  # ...not part of a word
+    assert ids(search(engine, Prefix("ell", "people"))) == {a[5]}
+    assert ids(search(engine, Phrase("united-states", "places"))) == {a[1], a[2]}
+    assert ids(search(engine, DateRange(date(2022, 1, 1), date(2022, 12, 31)))) == {a[1], a[2]}
+
+
+def test_filters_and_disjunctive_facets(engine) -> None:
+    filters = Filters(include={"publisher": ("wire one",)}, exclude={"tags": ("floods",)})
+    result = engine.search(EngineQuery(filters=filters, facets=("publisher", "tags"),
+                                       facet_limit=10))
+    assert result.total == 2  # articles 1 and 6
+    publishers = {v.value: v.count for v in result.facets["publisher"]}
+    # Disjunctive: the other publishers keep their counts (minus the excluded flood story).
+    assert publishers == {"Wire One": 2, "Wire Two": 1, "Wire Three": 2}
+    tags = {v.value: v.count for v in result.facets["tags"]}
+    assert tags == {"sanctions": 1, "weather": 1}
+
+
+def test_selected_value_reported_with_zero(engine) -> None:
+    filters = Filters(include={"people": ("Nobody Atall",), "section": ("world",)})
+    result = engine.search(EngineQuery(filters=filters, facets=("people", "section")))
+    assert result.total == 0
+    assert ("Nobody Atall", 0) in [(v.value, v.count) for v in result.facets["people"]]
+    sections = {v.value: v.count for v in result.facets["section"]}
+    assert sections["World"] == 0
+
+
+def test_year_month_facets_and_histogram(engine) -> None:
+    result = engine.search(EngineQuery(facets=("year", "month"), histogram=True))
+    years = {v.value: v.count for v in result.facets["year"]}
+    assert years == {"2022": 2, "2021": 1, "2019": 1, "2023": 1, "undated": 1}
+    assert result.granularity == "month"  # 2019-01 .. 2023-11 is under six years
+    assert result.histogram[0].start == "2019-01" and result.histogram[-1].start == "2023-11"
+    assert len(result.histogram) == 59
+    assert sum(b.count for b in result.histogram) == 5 and result.undated == 1
+    narrow = engine.search(EngineQuery(query=Term("banks"), histogram=True))
+    assert narrow.granularity == "day"
+    assert [b.start for b in narrow.histogram][:2] == ["2022-03-01", "2022-03-02"]
+    assert narrow.histogram[-1].start == "2022-04-15" and narrow.histogram[-1].count == 1
+
+
+def test_date_sorts_put_undated_last(engine) -> None:
+    newest = [h.article.published for h in search(engine, sort="newest").hits]
+    oldest = [h.article.published for h in search(engine, sort="oldest").hits]
+    assert newest[0].startswith("2023-11-02") and newest[-1] is None
+    assert oldest[0].startswith("2019-01-05") and oldest[-1] is None
+    assert newest[:-1] == sorted(newest[:-1], reverse=True)
+
+
+def test_collapse_reports_duplicates(engine) -> None:
+    result = search(engine, Term("relief"))
+    assert result.total == 1
+    assert result.hits[0].duplicates and len(result.hits[0].duplicates) == 1
+    assert engine.count(Term("relief")) == 1
+    assert search(engine, Term("relief"), collapse=False).total == 2
+    assert engine.duplicates_of(ARTICLES[1]) == [ARTICLES[2].id]
+    counts = engine.search(EngineQuery(query=Term("relief"), facets=("publisher",)))
+    assert [(v.value, v.count) for v in counts.facets["publisher"]] == [("Wire Two", 1)]
+
+
+def test_paging_with_collapse(engine) -> None:
+    everything = [h.article.id for h in search(engine, sort="oldest").hits]
+    pages = []
+    for offset in range(0, 6, 2):
+        res = engine.search(EngineQuery(sort="oldest", offset=offset, limit=2))
+        pages += [h.article.id for h in res.hits]
+    assert pages == everything and len(everything) == 6
+
+
+def test_get_more_like_this_and_facet_values(engine) -> None:
+    assert engine.get(ARTICLES[4].id).title == ARTICLES[4].title
+    assert engine.get("0000000000000000") is None
+    similar = engine.more_like_this(ARTICLES[0].id, limit=3)
+    assert similar and similar[0].article.id == ARTICLES[1].id  # the banks/sanctions story
+    assert all(h.article.content_hash != ARTICLES[0].content_hash for h in similar)
+    values = engine.facet_values("places", "un")
+    assert [(v.value, v.count) for v in values] == [("United States", 3)]
+    assert engine.facet_values("publisher")[0].value == "Wire One"
+    with pytest.raises(EngineError):
+        engine.facet_values("nonsense")
+
+
+def test_word_frequency_and_suggestions(engine) -> None:
+    assert engine.word_frequency("banks") == 3
+    assert engine.word_frequency("Banks") == 3
+    assert engine.word_frequency("zebra") == 0
+    assert engine.suggest_word("harbuor") == "harbour"
+    assert engine.suggest_word("banks") is None
+
+
+def test_expansion_guards(engine) -> None:
+    with pytest.raises(QueryTooExpensive):
+        engine.search(EngineQuery(query=Prefix("s")))
+    many = Or(tuple(Term(f"w{i}") for i in range(te.MAX_LEAVES + 1)))
+    with pytest.raises(QueryTooExpensive):
+        engine.search(EngineQuery(query=many))
+
+
+def test_stats(engine) -> None:
+    stats = engine.stats()
+    assert stats.engine == "tantivy" and stats.articles == 7
+    assert (stats.first_date, stats.last_date, stats.undated) == ("2019-01-05", "2023-11-02", 1)
+    assert stats.publishers[0].value == "Wire One" and stats.publishers[0].count == 3
+    assert stats.size_bytes > 0
+
+
+def test_writer_lock_refresh_delete_and_reopen(tmp_path: Path) -> None:
+    path = tmp_path / "index"
+    with open_writer(path, engine="tantivy") as writer:
+        writer.add(ARTICLES[:3])
+        writer.commit()
+        with pytest.raises(IndexLocked):
+            open_writer(path)
+    engine = open_engine(path)
+    first = engine.generation()
+    assert engine.count(MatchAll()) == 2
+    with open_writer(path) as writer:
+        assert writer.indexed_files() == {a.path: a.file_signature for a in ARTICLES[:3]}
+        writer.add(ARTICLES[3:5])
+        writer.delete_paths([ARTICLES[0].path])
+        assert engine.refresh() is False  # nothing committed yet
+        writer.commit()
+        writer.add(ARTICLES[5:])  # never committed: discarded on close
+    assert engine.count(MatchAll()) == 2  # still the old commit
+    assert engine.refresh() is True and engine.generation() != first
+    assert engine.count(MatchAll()) == 3
+    assert engine.get(ARTICLES[0].id) is None
+    engine.close()
+    with open_engine(path) as again:
+        assert again.count(MatchAll()) == 3
+    with open_writer(path, rebuild=True) as writer:
+        writer.commit()
+    with open_engine(path) as again:
+        assert again.count(MatchAll()) == 0
+
+
+def test_facet_display_keeps_one_spelling(tmp_path: Path) -> None:
+    path = tmp_path / "index"
+    with open_writer(path, engine="tantivy") as writer:
+        writer.add([art(1, "a", "one", people=["Xi Jinping"])])
+        writer.commit()
+    with open_writer(path) as writer:
+        writer.add([art(2, "b", "two", people=["xi  jinping"]),
+                    art(3, "c", "three", people=["Xi-Jinping"])])
+        writer.commit()
+    with open_engine(path) as engine:
+        result = engine.search(EngineQuery(facets=("people",)))
+        assert [(v.value, v.count) for v in result.facets["people"]] == [("Xi Jinping", 3)]
+        filtered = Filters(include={"people": ("XI JINPING",)})
+        assert engine.count(MatchAll(), filtered) == 3
+
+
+def test_concurrent_searches_during_refresh(tmp_path: Path) -> None:
+    path = tmp_path / "index"
+    with open_writer(path, engine="tantivy") as writer:
+        writer.add(ARTICLES)
+        writer.commit()
+    engine = open_engine(path)
+    errors: list[BaseException] = []
+
+    def worker() -> None:
+        try:
+            for _ in range(30):
+                res = engine.search(EngineQuery(query=Term("rain"), facets=("publisher",),
+                                                histogram=True))
+                assert res.total in (2, 3)
+        except BaseException as exc:  # noqa: BLE001 - reported below
+            errors.append(exc)
+
+    threads = [threading.Thread(target=worker) for _ in range(4)]
+    for thread in threads:
+        thread.start()
+    with open_writer(path) as writer:
+        writer.add([art(9, "More rain", "rain again", "2024-01-01")])
+        writer.commit()
+    engine.refresh()
+    for thread in threads:
+        thread.join()
+    assert not errors
+    assert engine.count(Term("rain")) == 3
+
+
+def test_missing_index_is_an_engine_error(tmp_path: Path) -> None:
+    with pytest.raises(EngineError):
+        te.open_engine(tmp_path / "nothing")
