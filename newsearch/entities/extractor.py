@@ -25,6 +25,10 @@ from newsearch.article import Article, dedupe_values, normalize_value
 from newsearch.entities.lexicon import Lexicon, key, lexicon
 
 PER, LOC, ORG, UNK = "PER", "LOC", "ORG", "UNK"
+#: A document counts as "about people" when it names at least this many people per
+#: organisation; there, unknown two- and three-word names are taken for people, else for
+#: organisations.
+PEOPLE_PRIOR = 2.0
 
 _ABBREV = (
     r"Mr|Mrs|Ms|Dr|St|Jr|Sr|Inc|Corp|Co|Cos|Ltd|Gen|Col|Lt|Sen|Rep|Gov|Prof|Rev|Capt|Sgt|Mt|Ft"
@@ -39,6 +43,7 @@ TOKEN_RE = re.compile(
 _POSSESSIVE = re.compile(r"['’]s?$")
 _HYPHEN_LOWER = re.compile(r"-[a-z].*$")
 _INT = re.compile(r"^\d+$")
+_DIGIT = re.compile(r"\d")
 
 #: Lower-case words that may sit inside a name ("Bank of England", "Ludwig van Beethoven").
 CONNECTORS = frozenset(
@@ -96,7 +101,7 @@ def _runs(tokens: list[str]) -> list[tuple[int, int, list[str]]]:
     i = 0
     while i < n:
         tok = tokens[i]
-        if not tok[0].isupper():
+        if not tok[0].isupper() or _DIGIT.search(tok):
             i += 1
             continue
         start = i
@@ -104,6 +109,8 @@ def _runs(tokens: list[str]) -> list[tuple[int, int, list[str]]]:
         while i < n:
             tok = tokens[i]
             if tok[0].isupper():
+                if _DIGIT.search(tok):
+                    break  # a model number: "Airbus A380", "TU-95"
                 cleaned, ends = _clean(tok)
                 words.append(cleaned)
                 i += 1
@@ -140,6 +147,15 @@ class _Typer:
                 return m
         return 0
 
+    def known_at(self, words: list[str], i: int, stop: int) -> int:
+        """Length of the longest gazetteer place or organisation starting at words[i]."""
+        lex = self.lex
+        for m in range(min(lex.max_len, stop - i), 1, -1):
+            k = key(" ".join(words[i : i + m]))
+            if k in lex.places or k in lex.orgs:
+                return m
+        return 0
+
     def whole(self, words: list[str]) -> str | None:
         """The type of a run from the name alone, or None."""
         lex = self.lex
@@ -158,6 +174,8 @@ class _Typer:
                     return LOC
             if words[-1] in lex.place_suffixes or words[0] in lex.place_prefixes:
                 return LOC
+            if words[0] in lex.org_prefixes:
+                return ORG
         return None
 
     def split(self, words: list[str]) -> list[tuple[str, list[str], bool]]:
@@ -166,8 +184,16 @@ class _Typer:
         label = self.whole(words)
         if label:
             return [(label, words, True)]
-        if words[-1] in lex.misc_suffixes or key(" ".join(words)) in lex.demonyms:
+        k = key(" ".join(words))
+        if words[-1] in lex.misc_suffixes or k in lex.demonyms or k in lex.misc_names:
             return []
+        titles = lex.titles
+        if all(w.casefold() in titles or w in CONNECTORS for w in words):
+            return []  # "Chief Executive Officer"
+        if "of" in words:
+            j = words.index("of")
+            if all(w.casefold() in titles for w in words[:j]) and j + 1 < len(words):
+                return self.split(words[j + 1 :])  # "Chief Executive of General Motors"
         n = len(words)
         # the last title word with a name after it: "House Speaker Nancy Pelosi"
         t = -1
@@ -257,14 +283,28 @@ def _mentions(title: str, body: str, lex: Lexicon) -> list[_Mention]:
             pieces: list[tuple[list[str], bool]] = []
             cur: list[str] = []
             cur_initial = initial
-            for j, word in enumerate(words):
-                if word[0].isupper() and word.casefold() in stop:
+            j, nw = 0, len(words)
+            while j < nw:
+                word = words[j]
+                if (
+                    word[0].isupper()
+                    and word.casefold() in stop
+                    and (caps or len(word) < 2 or not word.isupper())
+                ):
+                    # "New York", "The Hague": a name that starts with a common word
+                    m = typer.known_at(words, j, nw)
+                    if m:
+                        cur.extend(words[j : j + m])
+                        j += m
+                        continue
                     if cur:
                         pieces.append((cur, cur_initial))
                     cur = []
-                    cur_initial = True if j == 0 and initial else False
+                    cur_initial = False
+                    j += 1
                     continue
                 cur.append(word)
+                j += 1
             if cur:
                 pieces.append((cur, cur_initial))
             for piece, piece_initial in pieces:
@@ -291,6 +331,12 @@ def _mentions(title: str, body: str, lex: Lexicon) -> list[_Mention]:
                             scored=bool(_INT.match(nxt)),
                         )
                     )
+        for m in line_mentions:
+            if m.label == UNK:
+                if m.prev in lex.org_cues:
+                    m.label = ORG
+                elif m.prev in lex.titles:
+                    m.label = PER
         # results lines: "Leeds 2 Manchester United 1" -> teams
         if sum(1 for m in line_mentions if m.scored) >= 2 or (
             line_mentions and line_mentions[0].scored and sum(map(_is_int, tokens)) >= 3
@@ -392,6 +438,9 @@ def find_entities(title: str, body: str) -> Entities:
             elif label == LOC:
                 loc_parts.update(words)
 
+    # a document that names more people than organisations: unknown names are likely people
+    labels = [label_of(k) for k in votes]
+    people_first = labels.count(PER) >= PEOPLE_PRIOR * labels.count(ORG)
     found: dict[str, dict[str, tuple[str, ...]]] = {PER: {}, LOC: {}, ORG: {}}
     for m in mentions:
         k = key(" ".join(m.tokens))
@@ -408,7 +457,7 @@ def find_entities(title: str, body: str) -> Entities:
         if len(words) == 1 and k in person_parts and label in (None, PER, UNK):
             continue  # "Putin" after "Vladimir Putin"
         if label is None:
-            label = _guess(m, k, lex, org_parts, loc_parts, person_parts)
+            label = _guess(m, k, lex, org_parts, loc_parts, person_parts, people_first)
             if label is None:
                 continue
         found[label].setdefault(k, surface[k])
@@ -445,6 +494,7 @@ def _guess(
     org_parts: set[str],
     loc_parts: set[str],
     person_parts: dict[str, str],
+    people_first: bool,
 ) -> str | None:
     """The type of a name nothing in the name itself decided, from its context."""
     words = k.split()
@@ -462,7 +512,11 @@ def _guess(
         return None
     if m.prev in lex.titles or m.next in _SAID_AFTER or m.prev in _SAID_BEFORE:
         return PER
-    if len(words) <= 3 and all(w.isalpha() for w in m.tokens if w not in CONNECTORS):
+    if (
+        len(words) <= 3
+        and all(w.isalpha() for w in m.tokens if w not in CONNECTORS)
+        and people_first
+    ):
         return PER
     return ORG
 

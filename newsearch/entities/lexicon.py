@@ -13,6 +13,7 @@ Everything here is loaded once per process (lazily, on first use) and needs no d
 from __future__ import annotations
 
 import re
+import unicodedata
 from dataclasses import dataclass
 from functools import lru_cache
 from importlib import resources
@@ -27,6 +28,12 @@ ALTERNATE_MIN_POPULATION = 1_000_000
 FIRST_NAME_MIN_FREQUENCY = 3
 
 _LATIN_NAME = re.compile(r"^[A-Z][A-Za-z.'\- ]+$")
+
+
+def _fold(text: str) -> str:
+    """Accents dropped: "Jiří" -> "Jiri"."""
+    text = unicodedata.normalize("NFKD", text)
+    return "".join(ch for ch in text if not unicodedata.combining(ch))
 
 
 def key(text: str) -> str:
@@ -68,6 +75,11 @@ class Lexicon:
     org_suffixes: frozenset[str]
     org_heads: frozenset[str]
     misc_suffixes: frozenset[str]
+    misc_names: frozenset[str]
+    """Keys of names that are none of our three types (market indices...)."""
+    org_prefixes: frozenset[str]
+    org_cues: frozenset[str]
+    """Lower-case words before a name that announce an organisation."""
     place_suffixes: frozenset[str]
     place_heads: frozenset[str]
     place_prefixes: frozenset[str]
@@ -91,7 +103,7 @@ def _first_names(common: frozenset[str]) -> frozenset[str]:
             if line.startswith("#") or len(line) < 31:
                 continue
             name = line[3:29].strip()
-            if not name or " " in name or "+" in name or line[29] == "+":
+            if not name or " " in name or "+" in name:
                 continue
             freq = 0
             for ch in line[30:85]:
@@ -99,6 +111,9 @@ def _first_names(common: frozenset[str]) -> frozenset[str]:
                     freq = max(freq, int(ch, 16))
             if freq >= FIRST_NAME_MIN_FREQUENCY and name.casefold() not in common:
                 names.add(name)
+                folded = _fold(name)
+                if folded != name:
+                    names.add(folded)
     return frozenset(names)
 
 
@@ -169,7 +184,12 @@ def lexicon() -> Lexicon:
         first_names=_first_names(common),
         org_suffixes=frozenset(_words("org_suffixes.txt")),
         org_heads=frozenset(_words("org_heads.txt")),
-        misc_suffixes=frozenset(_words("misc_suffixes.txt")),
+        misc_suffixes=frozenset(w for w in _words("misc_suffixes.txt") if w[0] != "="),
+        misc_names=frozenset(
+            key(w[1:].replace("_", " ")) for w in _words("misc_suffixes.txt") if w[0] == "="
+        ),
+        org_prefixes=frozenset(("Air", "Banco", "Banque", "Bank")),
+        org_cues=frozenset(_words("org_cues.txt")),
         place_suffixes=frozenset(w for w in place_words if ":" not in w),
         place_heads=frozenset(w[3:] for w in place_words if w.startswith("of:")),
         place_prefixes=frozenset(w[4:] for w in place_words if w.startswith("pre:")),
