@@ -1,0 +1,188 @@
+"""JSON and JSON Lines exports of news scrapers (part of the ingest stage).
+
+Accepted shapes: one article object; an array of article objects; an object holding the array
+under ``articles`` (or ``items``, ``data``, ``results``, ``documents``, ``docs``, ``stories``,
+``entries``, ``posts``); JSON Lines, one article object per line. Field names are matched without
+regard to case, first match wins:
+
+=========  ================================================================================
+field      JSON keys
+=========  ================================================================================
+title      title, headline, name
+body       maintext, text, body, content, article, article_text, full_text, description,
+           summary
+published  date_publish, published, published_at, publishedAt, pubDate, date, datetime,
+           created_at, date_published, datePublished, time (date_source ``metadata``)
+authors    authors, author, byline, creator, by (list, string "A and B" / "A, B", or objects
+           with a ``name``)
+url        url, link, canonical_url, source_url
+publisher  publisher, source, source_name, site_name, source_domain, domain, outlet
+section    section, category, categories, desk
+tags       tags, keywords, topics, hashtags
+entities   people / persons, places / locations, orgs / organizations / organisations
+=========  ================================================================================
+
+A record without a title gets one from its first sentence; a record without title and text, a
+line that is not JSON, or a value that is not an object is skipped (noted in the warnings), the
+rest of the file is kept. This reads the output of ``../shared/tools/conll_docs.py``
+(``{"id", "title", "text", "date"}``), one article per line, in order.
+"""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC
+from typing import Any
+
+from newsearch.article import Article
+from newsearch.ingest.base import (
+    NO_BODY,
+    PARSE_ERROR,
+    IngestError,
+    ParseContext,
+    clean_text,
+    derive_title,
+    one_line,
+    split_authors,
+    split_list,
+)
+
+TITLE_KEYS = ("title", "headline", "name")
+BODY_KEYS = ("maintext", "text", "body", "content", "article", "article_text", "full_text",
+             "fulltext", "description", "summary")
+DATE_KEYS = ("date_publish", "published", "published_at", "publishedat", "pubdate", "date",
+             "datetime", "date_published", "datepublished", "created_at", "time")
+AUTHOR_KEYS = ("authors", "author", "byline", "creator", "by")
+URL_KEYS = ("url", "link", "canonical_url", "source_url")
+PUBLISHER_KEYS = ("publisher", "source", "source_name", "site_name", "sitename", "source_domain",
+                  "domain", "outlet")
+SECTION_KEYS = ("section", "category", "categories", "desk")
+TAG_KEYS = ("tags", "keywords", "topics", "hashtags")
+PEOPLE_KEYS = ("people", "persons")
+PLACE_KEYS = ("places", "locations")
+ORG_KEYS = ("orgs", "organizations", "organisations")
+LIST_KEYS = ("articles", "items", "data", "results", "documents", "docs", "stories", "entries",
+             "posts")
+
+
+def parse(text: str, ctx: ParseContext) -> list[Article]:
+    records = _records(text, ctx)
+    articles: list[Article] = []
+    for position, record in enumerate(records):
+        if not isinstance(record, dict):
+            ctx.warn(f"record {position}: not a JSON object, skipped")
+            continue
+        article = _article(record, position, ctx)
+        if article is not None:
+            articles.append(article)
+    if not articles:
+        raise IngestError(NO_BODY, f"none of the {len(records)} JSON records has a title or text")
+    return articles
+
+
+def _records(text: str, ctx: ParseContext) -> list[Any]:
+    try:
+        data = json.loads(text)
+    except json.JSONDecodeError as exc:
+        if exc.msg != "Extra data":
+            first = text.lstrip().split("\n", 1)[0]
+            try:
+                json.loads(first)
+            except json.JSONDecodeError:
+                raise IngestError(
+                    PARSE_ERROR, f"not valid JSON (line {exc.lineno}, column {exc.colno}): "
+                    f"{exc.msg}"
+                ) from None
+        return _json_lines(text, ctx)
+    except RecursionError:
+        raise IngestError(PARSE_ERROR, "JSON nested too deeply") from None
+    if isinstance(data, list):
+        return data
+    if isinstance(data, dict):
+        lowered = {str(k).lower(): v for k, v in data.items()}
+        for key in LIST_KEYS:
+            value = lowered.get(key)
+            if isinstance(value, list) and (not value or isinstance(value[0], dict)):
+                return value
+        return [data]
+    raise IngestError(PARSE_ERROR, f"JSON holds a {type(data).__name__}, not articles")
+
+
+def _json_lines(text: str, ctx: ParseContext) -> list[Any]:
+    records: list[Any] = []
+    for number, line in enumerate(text.split("\n"), 1):
+        if not line.strip():
+            continue
+        try:
+            records.append(json.loads(line))
+        except (json.JSONDecodeError, RecursionError) as exc:
+            ctx.warn(f"line {number}: not valid JSON ({getattr(exc, 'msg', exc)}), skipped")
+            records.append(None)
+    return records
+
+
+def _get(record: dict[str, Any], keys: tuple[str, ...]) -> Any:
+    lowered = {str(k).lower(): v for k, v in record.items()}
+    for key in keys:
+        value = lowered.get(key)
+        if value not in (None, "", [], {}):
+            return value
+    return None
+
+
+def _string(value: Any) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, dict):
+        value = value.get("name") or value.get("title") or value.get("id") or ""
+    if isinstance(value, list):
+        value = next((v for v in value if v), "")
+        return _string(value)
+    return one_line(str(value))
+
+
+def _article(record: dict[str, Any], position: int, ctx: ParseContext) -> Article | None:
+    title = _string(_get(record, TITLE_KEYS))
+    body_value = _get(record, BODY_KEYS)
+    if isinstance(body_value, list):
+        body_value = "\n\n".join(str(v) for v in body_value if v)
+    body = clean_text(str(body_value)) if body_value is not None else ""
+    if not title and not body:
+        ctx.warn(f"record {position}: no title and no text, skipped")
+        return None
+    if not title:
+        title = derive_title(body)
+    date_value = _get(record, DATE_KEYS)
+    if isinstance(date_value, (int, float)) and not isinstance(date_value, bool):
+        published, date_source = _epoch(date_value, ctx)
+    else:
+        published, date_source = ctx.date(_string(date_value), "metadata")
+    return ctx.article(
+        "json",
+        position,
+        title=title,
+        body=body,
+        url=_string(_get(record, URL_KEYS)),
+        authors=split_authors(_get(record, AUTHOR_KEYS)),
+        publisher=_string(_get(record, PUBLISHER_KEYS)),
+        section=_string(_get(record, SECTION_KEYS)),
+        published=published,
+        date_source=date_source,
+        tags=split_list(_get(record, TAG_KEYS)),
+        people=split_list(_get(record, PEOPLE_KEYS)),
+        places=split_list(_get(record, PLACE_KEYS)),
+        orgs=split_list(_get(record, ORG_KEYS)),
+    )
+
+
+def _epoch(value: float, ctx: ParseContext) -> tuple[str | None, str]:
+    """A Unix time stamp (seconds, or milliseconds when it is too large for seconds)."""
+    from datetime import datetime
+
+    seconds = value / 1000 if value > 10**11 else value
+    try:
+        stamp = datetime.fromtimestamp(seconds, tz=UTC).replace(tzinfo=None)
+    except (OverflowError, OSError, ValueError):
+        ctx.warn(f"time stamp {value!r} out of range: article undated")
+        return None, "none"
+    return ctx.date(stamp.isoformat(timespec="seconds"), "metadata")
