@@ -1,0 +1,963 @@
+"""The Whoosh engine: newsearch's index on Whoosh (``whoosh-reloaded``), read and write sides.
+
+Part of the engine stage; the only module besides ``tantivy_engine`` that imports an index
+library. Design (see ``/work/shared/notes`` and docs/performance.md):
+
+- Text: ``title`` (boosted) and ``body`` analysed by :class:`NewsAnalyzer`, a thin wrapper of
+  :func:`newsearch.analysis.tokenize`, with positions (phrases). ``words`` holds the unstemmed
+  words of each article with doc-only postings: spelling suggestions and word frequencies.
+- Facets: per facet field ``F``, ``F`` indexes one term ``key\\x1fdisplay`` per value (doc-only
+  postings; the source of the forward index) and ``F_w`` the words of the normalised values
+  with positions and a gap between values (``person:putin`` finds "Vladimir Putin"; a phrase
+  never spans two values).
+- Reading: one shared :class:`_State` per index directory and commit: an open searcher and a
+  :class:`newsearch.engine.forward.ForwardIndex` built once per commit. Whoosh only answers
+  "which documents match" and ranks; filters, collapse, facet counts, histogram and date sorts
+  are numpy work. Handles (:class:`WhooshEngine`) are cheap, so a request may open its own.
+- Writing: one writer at a time (our own ``write.lock``, a flock holding the writer's pid),
+  buffered adds and deletes written by one Whoosh segment writer per commit, whose segment
+  files, table of contents and directory are fsynced before the commit is reported.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import errno
+import fcntl
+import json
+import logging
+import os
+import re
+import shutil
+import threading
+import time
+from collections.abc import Iterable, Iterator
+from datetime import date
+from pathlib import Path
+
+import numpy as np
+from whoosh import fields, formats
+from whoosh import query as wq
+from whoosh.analysis import Analyzer, Token
+from whoosh.filedb.filestore import FileStorage
+from whoosh.index import TOC, EmptyIndexError, FileIndex, clean_files
+from whoosh.multiproc import MpWriter
+from whoosh.scoring import BM25F
+from whoosh.writing import SegmentWriter
+
+from newsearch import querytree as qt
+from newsearch.analysis import MAX_TOKEN_CHARS, WORD, stem, tokenize
+from newsearch.article import Article, normalize_value
+from newsearch.engine.base import (
+    Engine,
+    EngineError,
+    EngineHit,
+    EngineQuery,
+    EngineResult,
+    EngineWriter,
+    FacetValue,
+    Filters,
+    IndexLocked,
+    IndexStats,
+    QueryTooExpensive,
+)
+from newsearch.engine.forward import (
+    ForwardIndex,
+    build_facet_column,
+    evaluate,
+    top_values,
+)
+
+log = logging.getLogger(__name__)
+
+NAME = "whoosh"
+SCHEMA_VERSION = 1
+META_FILE = "newsearch.json"
+LOCK_FILE = "write.lock"
+INDEX_NAME = "MAIN"
+TITLE_BOOST = 2.5
+VALUE_GAP = 100
+"""Position gap between two values of a facet field: phrases never span values."""
+FACET_FIELDS = qt.FACET_FIELDS
+SEP = "\x1f"
+
+MAX_LEAVES = 200
+MAX_PREFIX_TERMS = 1000
+MAX_EXPANDED_TERMS = 4000
+MIN_PREFIX = 2
+MAX_DEPTH = 64
+
+
+# -- analysis ----------------------------------------------------------------------------
+
+
+class NewsAnalyzer(Analyzer):
+    """Whoosh face of :func:`newsearch.analysis.tokenize`: same terms, positions, offsets."""
+
+    def __call__(self, value, positions=False, chars=False, keeporiginal=False,  # noqa: ANN001
+                 removestops=True, start_pos=0, start_char=0, tokenize_=True, mode="",
+                 **kwargs) -> Iterator[Token]:
+        t = Token(positions, chars, removestops=removestops, mode=mode, **kwargs)
+        for tok in tokenize(value):
+            t.text = tok.text
+            t.boost = 1.0
+            t.stopped = False
+            if keeporiginal:
+                t.original = value[tok.start:tok.end]
+            if positions:
+                t.pos = start_pos + tok.position
+            if chars:
+                t.startchar = start_char + tok.start
+                t.endchar = start_char + tok.end
+            yield t
+
+
+class WordsAnalyzer(Analyzer):
+    """The distinct lower-case, unstemmed words of a text (spelling data)."""
+
+    def __call__(self, value, positions=False, chars=False, mode="", **kwargs):  # noqa: ANN001
+        t = Token(positions, chars, mode=mode, **kwargs)
+        seen: set[str] = set()
+        for i, match in enumerate(WORD.finditer(value)):
+            word = match.group().lower()
+            if len(word) > MAX_TOKEN_CHARS or word in seen:
+                continue
+            seen.add(word)
+            t.text = word
+            t.boost = 1.0
+            t.stopped = False
+            if positions:
+                t.pos = i
+            if chars:
+                t.startchar, t.endchar = match.start(), match.end()
+            yield t
+
+
+class ValueWordsAnalyzer(Analyzer):
+    """Words of facet values separated by ``\\x1e``, from their normalised keys, with a
+    position gap between values."""
+
+    def __call__(self, value, positions=False, chars=False, mode="", **kwargs):  # noqa: ANN001
+        t = Token(positions, chars, mode=mode, **kwargs)
+        pos = 0
+        for part in value.split("\x1e"):
+            for word in normalize_value(part).split():
+                t.text = word
+                t.boost = 1.0
+                t.stopped = False
+                if positions:
+                    t.pos = pos
+                if chars:
+                    t.startchar, t.endchar = 0, 0
+                yield t
+                pos += 1
+            pos += VALUE_GAP
+
+
+def build_schema() -> fields.Schema:
+    news = NewsAnalyzer()
+    spec: dict[str, fields.FieldType] = {
+        "id": fields.ID(stored=True, unique=True),
+        "path": fields.ID(stored=True, sortable=True),
+        "file_signature": fields.ID(stored=True, sortable=True),
+        "position": fields.STORED(),
+        "format": fields.ID(stored=True),
+        "url": fields.STORED(),
+        "title": fields.TEXT(analyzer=news, stored=True, field_boost=TITLE_BOOST),
+        "body": fields.TEXT(analyzer=news, stored=True),
+        "words": fields.FieldType(formats.Existence(), WordsAnalyzer()),
+        "published": fields.STORED(),
+        "day": fields.NUMERIC(int, bits=32, signed=True, sortable=True),
+        "year": fields.ID(),
+        "month": fields.ID(),
+        "content_hash": fields.ID(stored=True, sortable=True),
+        "date_source": fields.ID(stored=True),
+        "crawled": fields.STORED(),
+    }
+    for name in FACET_FIELDS:
+        spec[name] = fields.FieldType(formats.Existence(), NewsAnalyzer(), stored=True)
+        spec[name + "_w"] = fields.FieldType(formats.Positions(), ValueWordsAnalyzer(),
+                                             scorable=True)
+    return fields.Schema(**spec)
+
+
+SCHEMA = build_schema()
+
+
+def _day(published: str | None) -> int:
+    if not published:
+        return -1
+    try:
+        return date.fromisoformat(published[:10]).toordinal()
+    except ValueError:
+        return -1
+
+
+def document_fields(article: Article) -> dict[str, object]:
+    """The Whoosh document of an article."""
+    day = _day(article.published)
+    if day >= 0:
+        d = date.fromordinal(day)
+        year, month = f"{d.year:04d}", f"{d.year:04d}-{d.month:02d}"
+    else:
+        year = month = "undated"
+    doc: dict[str, object] = {
+        "id": article.id,
+        "path": article.path,
+        "file_signature": article.file_signature,
+        "position": article.position,
+        "format": article.format,
+        "url": article.url,
+        "title": article.title,
+        "body": article.body,
+        "words": f"{article.title}\n{article.body}",
+        "published": article.published,
+        "day": day,
+        "year": year,
+        "month": month,
+        "content_hash": article.content_hash,
+        "date_source": article.date_source,
+        "crawled": article.crawled,
+    }
+    for name in FACET_FIELDS:
+        raw = getattr(article, name)
+        values = [raw] if isinstance(raw, str) else list(raw)
+        values = [v for v in values if v and normalize_value(v)]
+        # Pre-tokenised (a list bypasses the analyzer): one term per value.
+        doc[name] = [f"{normalize_value(v)}{SEP}{v}" for v in values]
+        doc["_stored_" + name] = raw
+        if values:
+            doc[name + "_w"] = "\x1e".join(values)
+    return doc
+
+
+def _article(stored: dict) -> Article:
+    return Article(
+        path=stored.get("path", ""), format=stored.get("format", ""),
+        title=stored.get("title", ""), body=stored.get("body", ""),
+        position=stored.get("position", 0) or 0, url=stored.get("url", "") or "",
+        authors=list(stored.get("authors") or []), publisher=stored.get("publisher") or "",
+        section=stored.get("section") or "", published=stored.get("published"),
+        date_source=stored.get("date_source") or "none", crawled=stored.get("crawled"),
+        tags=list(stored.get("tags") or []), people=list(stored.get("people") or []),
+        places=list(stored.get("places") or []), orgs=list(stored.get("orgs") or []),
+        file_signature=stored.get("file_signature", ""), id=stored.get("id", ""),
+        content_hash=stored.get("content_hash", ""),
+    )
+
+
+# -- query compilation -----------------------------------------------------------------
+
+
+class _Compiler:
+    def __init__(self, reader) -> None:  # noqa: ANN001
+        self.reader = reader
+        self.leaves = 0
+        self.expanded = 0
+
+    def compile(self, node: qt.Node, depth: int = 0) -> wq.Query:
+        if depth > MAX_DEPTH:
+            raise QueryTooExpensive("the query is nested too deeply")
+        if isinstance(node, qt.MatchAll):
+            return wq.Every()
+        if isinstance(node, (qt.Term, qt.Phrase, qt.Prefix)):
+            self.leaves += 1
+            if self.leaves > MAX_LEAVES:
+                raise QueryTooExpensive(f"the query has more than {MAX_LEAVES} terms")
+        if isinstance(node, (qt.Term, qt.Phrase)):
+            if node.field in FACET_FIELDS:
+                return self._facet_words(node.field, node.text)
+            return self._text(node.field, node.text)
+        if isinstance(node, qt.Prefix):
+            return self._prefix(node.field, node.prefix)
+        if isinstance(node, qt.DateRange):
+            lo = node.start.toordinal() if node.start else 0
+            hi = node.end.toordinal() if node.end else None
+            return wq.NumericRange("day", lo, hi)
+        if isinstance(node, qt.Not):
+            return wq.AndNot(wq.Every(), self.compile(node.child, depth + 1))
+        if isinstance(node, qt.And):
+            pos = [self.compile(c, depth + 1) for c in node.children
+                   if not isinstance(c, qt.Not)]
+            neg = [self.compile(c.child, depth + 1) for c in node.children
+                   if isinstance(c, qt.Not)]
+            base = wq.And(pos) if len(pos) > 1 else (pos[0] if pos else wq.Every())
+            if not neg:
+                return base
+            return wq.AndNot(base, neg[0] if len(neg) == 1 else wq.Or(neg))
+        if isinstance(node, qt.Or):
+            parts = [self.compile(c, depth + 1) for c in node.children]
+            return parts[0] if len(parts) == 1 else wq.Or(parts)
+        raise EngineError(f"unknown query node {node!r}")
+
+    def _text(self, field: str | None, text: str) -> wq.Query:
+        stems = [t.text for t in tokenize(text)]
+        fieldnames = ("title", "body") if field is None else (field,)
+        if not stems:
+            return wq.NullQuery
+        parts: list[wq.Query] = []
+        for name in fieldnames:
+            if len(stems) == 1:
+                parts.append(wq.Term(name, stems[0]))
+            else:
+                parts.append(wq.Phrase(name, stems))
+        return parts[0] if len(parts) == 1 else wq.Or(parts)
+
+    def _facet_words(self, field: str, text: str) -> wq.Query:
+        words = normalize_value(text).split()
+        if not words:
+            return wq.NullQuery
+        if len(words) == 1:
+            return wq.Term(field + "_w", words[0])
+        return wq.Phrase(field + "_w", words)
+
+    def _expand(self, fieldname: str, prefix: str) -> list[str]:
+        if len(prefix) < MIN_PREFIX:
+            raise QueryTooExpensive(
+                f"a wildcard needs at least {MIN_PREFIX} letters before the *: {prefix!r}*")
+        out = []
+        for btext in self.reader.expand_prefix(fieldname, prefix):
+            out.append(btext.decode("utf-8") if isinstance(btext, bytes) else btext)
+            if len(out) > MAX_PREFIX_TERMS:
+                raise QueryTooExpensive(
+                    f"{prefix}* matches more than {MAX_PREFIX_TERMS} words; make it longer")
+        self.expanded += len(out)
+        if self.expanded > MAX_EXPANDED_TERMS:
+            raise QueryTooExpensive("the wildcards of the query match too many words")
+        return out
+
+    def _prefix(self, field: str | None, prefix: str) -> wq.Query:
+        if field in FACET_FIELDS:
+            words = normalize_value(prefix).split()
+            if not words:
+                raise QueryTooExpensive("an empty wildcard matches everything")
+            last = self._expand(field + "_w", words[-1])
+            parts: list[wq.Query] = [wq.Term(field + "_w", w) for w in words[:-1]]
+            parts.append(wq.Or([wq.Term(field + "_w", w) for w in last]) if last
+                         else wq.NullQuery)
+            return parts[0] if len(parts) == 1 else wq.And(parts)
+        words = [w.lower() for w in WORD.findall(prefix)]
+        if not words:
+            raise QueryTooExpensive("an empty wildcard matches everything")
+        fieldnames = ("title", "body") if field is None else (field,)
+        expanded = self._expand("words", words[-1])
+        stems = sorted({stem(w) for w in expanded})
+        parts = []
+        for w in words[:-1]:
+            parts.append(self._text(field, w))
+        if stems:
+            parts.append(wq.Or([wq.Term(name, s) for name in fieldnames for s in stems]))
+        else:
+            parts.append(wq.NullQuery)
+        return parts[0] if len(parts) == 1 else wq.And(parts)
+
+
+# -- read side -------------------------------------------------------------------------
+
+
+def _storage(index_dir: Path, readonly: bool) -> FileStorage:
+    return FileStorage(str(index_dir), readonly=readonly)
+
+
+def _latest_generation(index_dir: Path) -> int:
+    pattern = re.compile(rf"^_{INDEX_NAME}_([0-9]+)\.toc$")
+    best = -1
+    try:
+        names = os.listdir(index_dir)
+    except OSError:
+        return -1
+    for name in names:
+        m = pattern.match(name)
+        if m:
+            best = max(best, int(m.group(1)))
+    return best
+
+
+class _State:
+    """One commit of one index, opened: a searcher and the forward index (shared by handles)."""
+
+    def __init__(self, index_dir: Path) -> None:
+        self.index_dir = index_dir
+        self.lock = threading.RLock()
+        self.users = 0
+        self.closed = False
+        try:
+            self.ix = FileIndex(_storage(index_dir, readonly=True), schema=SCHEMA,
+                                indexname=INDEX_NAME)
+            self.searcher = self.ix.searcher(weighting=BM25F())
+        except EmptyIndexError:
+            raise EngineError(f"no Whoosh index in {index_dir}") from None
+        except (OSError, ValueError, EOFError, Exception) as exc:  # corrupt TOC or segment
+            raise EngineError(f"the index in {index_dir} cannot be opened: {exc}") from exc
+        self.generation = self.searcher.reader().generation()
+        if self.generation is None:
+            self.generation = self.ix.latest_generation()
+        started = time.perf_counter()
+        self.fwd = self._build_forward()
+        self.build_seconds = time.perf_counter() - started
+        self._id_cache: dict[int, str] = {}
+
+    def _build_forward(self) -> ForwardIndex:
+        reader = self.searcher.reader()
+        ndocs = reader.doc_count_all()
+        live = np.ones(ndocs, dtype=bool)
+        if reader.has_deletions():
+            for leaf, offset in reader.leaf_readers():
+                if leaf.has_deletions():
+                    for d in range(leaf.doc_count_all()):
+                        if leaf.is_deleted(d):
+                            live[offset + d] = False
+        if ndocs:
+            days = np.fromiter(reader.column_reader("day"), dtype=np.int64, count=ndocs)
+            hashes = list(reader.column_reader("content_hash"))
+        else:
+            days = np.zeros(0, dtype=np.int64)
+            hashes = []
+        cols = {}
+        for name in FACET_FIELDS:
+            cols[name] = build_facet_column(name, ndocs, self._postings(reader, name))
+        return ForwardIndex.build(ndocs, live, days, hashes, cols)
+
+    @staticmethod
+    def _postings(reader, name: str):  # noqa: ANN001, ANN205
+        for btext in reader.lexicon(name):
+            text = btext.decode("utf-8")
+            key, _, display = text.partition(SEP)
+            ids = np.fromiter(reader.postings(name, btext).all_ids(), dtype=np.int64)
+            yield key, display, ids
+
+    def close(self) -> None:
+        with self.lock:
+            if not self.closed:
+                self.closed = True
+                self.searcher.close()
+
+
+_STATES: dict[str, _State] = {}
+_STATES_LOCK = threading.Lock()
+
+
+def _acquire_state(index_dir: Path) -> _State:
+    key = os.path.realpath(index_dir)
+    with _STATES_LOCK:
+        state = _STATES.get(key)
+        latest = _latest_generation(index_dir)
+        if state is None or state.closed or state.generation != latest:
+            try:
+                new = _State(index_dir)
+            except EngineError:
+                if state is None or state.closed:
+                    raise
+                log.warning("newest commit of %s cannot be opened; serving generation %s",
+                            index_dir, state.generation, exc_info=True)
+                new = state
+            if state is not None and new is not state:
+                _STATES[key] = new
+                if state.users == 0:
+                    state.close()
+            state = new
+            _STATES[key] = state
+        state.users += 1
+        return state
+
+
+def _release_state(index_dir: Path, state: _State) -> None:
+    key = os.path.realpath(index_dir)
+    with _STATES_LOCK:
+        state.users -= 1
+        if state.users <= 0 and _STATES.get(key) is not state:
+            state.close()
+
+
+def open_engine(index_dir: Path) -> WhooshEngine:
+    return WhooshEngine(Path(index_dir))
+
+
+class WhooshEngine(Engine):
+    """Read side. Cheap to open: the searcher and arrays are shared per index and commit."""
+
+    name = NAME
+
+    def __init__(self, index_dir: Path) -> None:
+        self.index_dir = Path(index_dir)
+        if not (self.index_dir / META_FILE).exists() and _latest_generation(self.index_dir) < 0:
+            raise EngineError(f"no index at {self.index_dir}")
+        self._state: _State | None = _acquire_state(self.index_dir)
+        self._swap = threading.Lock()
+
+    # -- plumbing -----------------------------------------------------------------------
+
+    @property
+    def state(self) -> _State:
+        if self._state is None:
+            raise EngineError("the engine is closed")
+        return self._state
+
+    def generation(self) -> str:
+        return str(self.state.generation)
+
+    def refresh(self) -> bool:
+        with self._swap:
+            old = self.state
+            if _latest_generation(self.index_dir) == old.generation:
+                return False
+            new = _acquire_state(self.index_dir)
+            if new is old:
+                _release_state(self.index_dir, new)
+                return False
+            self._state = new
+            _release_state(self.index_dir, old)
+            return True
+
+    def close(self) -> None:
+        with self._swap:
+            if self._state is not None:
+                _release_state(self.index_dir, self._state)
+                self._state = None
+
+    # -- searching ----------------------------------------------------------------------
+
+    def _compile(self, state: _State, node: qt.Node) -> wq.Query:
+        return _Compiler(state.searcher.reader()).compile(node)
+
+    def _matched(self, state: _State, node: qt.Node) -> tuple[np.ndarray | None, wq.Query | None]:
+        """Bool mask of matching docnums (None: everything) and the compiled query."""
+        if isinstance(node, qt.MatchAll):
+            return None, None
+        with state.lock:
+            q = self._compile(state, node)
+            mask = np.zeros(state.fwd.ndocs, dtype=bool)
+            if q is wq.NullQuery:
+                return mask, q
+            ids = np.fromiter(state.searcher.docs_for_query(q), dtype=np.int64)
+        mask[ids] = True
+        return mask, q
+
+    def search(self, query: EngineQuery) -> EngineResult:
+        state = self.state
+        fwd = state.fwd
+        if query.sort not in ("relevance", "newest", "oldest"):
+            raise EngineError(f"unknown sort {query.sort!r}")
+        mask, q = self._matched(state, query.query)
+        relevance = query.sort == "relevance" and q is not None
+        collapse_sort = query.sort if query.sort != "relevance" else (
+            "newest" if q is None else "relevance")
+        ev = evaluate(fwd, mask, query.filters, facets=query.facets,
+                      facet_limit=query.facet_limit, histogram=query.histogram,
+                      collapse=query.collapse, sort=collapse_sort)
+        offset, limit = max(0, query.offset), max(0, query.limit)
+        page: list[tuple[int, float]] = []
+        if limit and offset < ev.total:
+            if relevance:
+                page = self._ranked(state, q, ev.docs, offset, limit, query.recency_boost)
+            else:
+                order = fwd.rank(ev.docs, "newest" if query.sort == "relevance" else query.sort)
+                page = [(int(d), 0.0) for d in order[offset:offset + limit]]
+        hits = []
+        with state.lock:
+            for docnum, score in page:
+                article = _article(state.searcher.stored_fields(docnum))
+                dups = self._dup_ids(state, docnum) if query.collapse else []
+                hits.append(EngineHit(article, float(score), dups))
+        return EngineResult(total=ev.total, hits=hits, facets=ev.facets, histogram=ev.histogram,
+                            granularity=ev.granularity, undated=ev.undated)
+
+    def _ranked(self, state: _State, q: wq.Query, docs: np.ndarray, offset: int, limit: int,
+                recency_boost: float) -> list[tuple[int, float]]:
+        want = offset + limit
+        if recency_boost > 0:
+            want = min(len(docs), max(want * 3, want + 100))
+        allowed = set(docs.tolist()) if len(docs) < state.fwd.ndocs else None
+        with state.lock:
+            results = state.searcher.search(q, filter=allowed, limit=want)
+            scored = [(hit.docnum, hit.score) for hit in results[:want]]
+        if recency_boost > 0 and scored:
+            nums = np.asarray([d for d, _ in scored], dtype=np.int64)
+            fresh = state.fwd.freshness(nums)
+            scored = [(d, s * (1.0 + recency_boost * f))
+                      for (d, s), f in zip(scored, fresh.tolist(), strict=True)]
+            scored.sort(key=lambda x: (-x[1], x[0]))
+        return scored[offset:offset + limit]
+
+    def _dup_ids(self, state: _State, docnum: int) -> list[str]:
+        others = state.fwd.duplicates(docnum)
+        return [state.searcher.stored_fields(int(d))["id"] for d in others]
+
+    def count(self, query: qt.Node, filters: Filters | None = None) -> int:
+        state = self.state
+        mask, _ = self._matched(state, query)
+        return evaluate(state.fwd, mask, filters or Filters()).total
+
+    def _docnum(self, state: _State, article_id: str) -> int | None:
+        with state.lock:
+            docnum = state.searcher.document_number(id=article_id)
+        if docnum is None or not state.fwd.live[docnum]:
+            return None
+        return docnum
+
+    def get(self, article_id: str) -> Article | None:
+        state = self.state
+        docnum = self._docnum(state, article_id)
+        if docnum is None:
+            return None
+        with state.lock:
+            return _article(state.searcher.stored_fields(docnum))
+
+    def duplicates_of(self, article: Article) -> list[str]:
+        state = self.state
+        with state.lock:
+            docs = [d for d in state.searcher.docs_for_query(
+                wq.Term("content_hash", article.content_hash))]
+            ids = [state.searcher.stored_fields(d)["id"] for d in docs
+                   if state.fwd.live[d]]
+        return [i for i in ids if i != article.id]
+
+    def more_like_this(self, article_id: str, limit: int = 5) -> list[EngineHit]:
+        state = self.state
+        docnum = self._docnum(state, article_id)
+        if docnum is None:
+            return []
+        fwd = state.fwd
+        own = int(fwd.hash_ids[docnum])
+        hits: list[EngineHit] = []
+        with state.lock:
+            text = state.searcher.stored_fields(docnum).get("body") or ""
+            title = state.searcher.stored_fields(docnum).get("title") or ""
+            text = f"{title}\n{text[:20000]}"
+            if not text.strip():
+                return []
+            kts = state.searcher.key_terms_from_text("body", text, numterms=12)
+            if not kts:
+                return []
+            q = wq.Or([wq.Term("body", word, boost=weight) for word, weight in kts])
+            exclude = set(np.flatnonzero(fwd.hash_ids == own).tolist())
+            results = state.searcher.search(q, limit=limit * 3 + 10, mask=exclude)
+            seen = {own}
+            for hit in results[: limit * 3 + 10]:
+                h = int(fwd.hash_ids[hit.docnum])
+                if h in seen or not fwd.live[hit.docnum]:
+                    continue
+                seen.add(h)
+                hits.append(EngineHit(_article(hit.fields()), float(hit.score),
+                                      self._dup_ids(state, hit.docnum)))
+                if len(hits) >= limit:
+                    break
+        return hits
+
+    def facet_values(self, field: str, prefix: str = "", limit: int = 20) -> list[FacetValue]:
+        fwd = self.state.fwd
+        col = fwd.columns.get(field)
+        if col is None:
+            raise EngineError(f"unknown facet field {field!r}")
+        counts = fwd.doc_counts(field).copy()
+        if prefix:
+            want = normalize_value(prefix) if field not in ("year", "month") else \
+                prefix.strip().lower()
+            if want:
+                ok = np.zeros(col.nvalues, dtype=bool)
+                n = len(want.split())
+                for vid, words in enumerate(col.words if field not in ("year", "month")
+                                            else [(k,) for k in col.keys]):
+                    for i in range(len(words)):
+                        if " ".join(words[i:i + n]).startswith(want):
+                            ok[vid] = True
+                            break
+                counts[~ok] = 0
+        return top_values(col, counts, limit)
+
+    def word_frequency(self, word: str) -> int:
+        state = self.state
+        word = word.lower()
+        with state.lock:
+            reader = state.searcher.reader()
+            if not reader.has_deletions():
+                return reader.doc_frequency("words", word)
+            docs = list(state.searcher.docs_for_query(wq.Term("words", word)))
+        return int(state.fwd.live[np.asarray(docs, dtype=np.int64)].sum()) if docs else 0
+
+    def suggest_word(self, word: str) -> str | None:
+        word = word.lower()
+        if not word or len(word) > MAX_TOKEN_CHARS:
+            return None
+        state = self.state
+        maxdist = 1 if len(word) <= 4 else 2
+        with state.lock:
+            reader = state.searcher.reader()
+            own = reader.doc_frequency("words", word)
+            best: tuple[int, int, str] | None = None
+            candidates: set[str] = set()
+            for dist in range(1, maxdist + 1):
+                candidates.update(reader.terms_within("words", word, dist, prefix=1))
+                if candidates - {word}:
+                    break
+            for cand in candidates:
+                if cand == word:
+                    continue
+                freq = reader.doc_frequency("words", cand)
+                if freq <= own:
+                    continue
+                key = (_distance(word, cand), -freq, cand)
+                if best is None or key < best:
+                    best = key
+        return best[2] if best else None
+
+    def stats(self, top: int = 10) -> IndexStats:
+        state = self.state
+        fwd = state.fwd
+        days = fwd.days[fwd.live]
+        dated = days[days >= 0]
+        size = 0
+        for entry in os.scandir(self.index_dir):
+            if entry.is_file():
+                size += entry.stat().st_size
+
+        def tops(name: str) -> list[FacetValue]:
+            return top_values(fwd.columns[name], fwd.doc_counts(name), top)
+
+        return IndexStats(
+            engine=NAME, articles=int(fwd.live.sum()),
+            first_date=date.fromordinal(int(dated.min())).isoformat() if len(dated) else None,
+            last_date=date.fromordinal(int(dated.max())).isoformat() if len(dated) else None,
+            undated=int((days < 0).sum()), size_bytes=size,
+            publishers=tops("publisher"), people=tops("people"), places=tops("places"),
+            orgs=tops("orgs"), generation=str(state.generation))
+
+
+def _distance(a: str, b: str) -> int:
+    """Damerau-Levenshtein (optimal string alignment) distance."""
+    prev2: list[int] = []
+    prev = list(range(len(b) + 1))
+    for i, ca in enumerate(a, 1):
+        cur = [i] + [0] * len(b)
+        for j, cb in enumerate(b, 1):
+            cost = 0 if ca == cb else 1
+            cur[j] = min(prev[j] + 1, cur[j - 1] + 1, prev[j - 1] + cost)
+            if i > 1 and j > 1 and ca == b[j - 2] and a[i - 2] == cb:
+                cur[j] = min(cur[j], prev2[j - 2] + 1)
+        prev2, prev = prev, cur
+    return prev[-1]
+
+
+# -- write side ------------------------------------------------------------------------
+
+
+def _fsync_path(path: Path, directory: bool = False) -> None:
+    flags = os.O_RDONLY | (os.O_DIRECTORY if directory else 0)
+    fd = os.open(path, flags)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+def write_meta(index_dir: Path) -> None:
+    """Write ``newsearch.json`` atomically (temp file, fsync, rename, fsync the directory)."""
+    meta = {"engine": NAME, "schema_version": SCHEMA_VERSION}
+    tmp = index_dir / f".{META_FILE}.{os.getpid()}.tmp"
+    with open(tmp, "w", encoding="utf-8") as fh:
+        json.dump(meta, fh)
+        fh.flush()
+        os.fsync(fh.fileno())
+    os.replace(tmp, index_dir / META_FILE)
+    _fsync_path(index_dir, directory=True)
+
+
+class _SyncMixin:
+    """Whoosh writers that fsync the new segment files before the table of contents is
+    written, and the TOC and the directory after: a reported commit survives power loss."""
+
+    synced: set[str]
+    storage: FileStorage
+    schema: fields.Schema
+    generation: int
+    indexname: str
+
+    def _commit_toc(self, segments):  # noqa: ANN001, ANN202
+        folder = Path(self.storage.folder)
+        segment_ids = {s.segment_id() for s in segments}
+        for name in os.listdir(folder):
+            if name in self.synced:
+                continue
+            if any(name.startswith(sid + ".") for sid in segment_ids):
+                _fsync_path(folder / name)
+                self.synced.add(name)
+        toc = TOC(self.schema, segments, self.generation)
+        toc.write(self.storage, self.indexname)
+        _fsync_path(folder / TOC._filename(self.indexname, self.generation))
+        _fsync_path(folder, directory=True)
+        clean_files(self.storage, self.indexname, self.generation, segments)
+
+
+class _SyncSegmentWriter(_SyncMixin, SegmentWriter):
+    pass
+
+
+class _SyncMpWriter(_SyncMixin, MpWriter):
+    pass
+
+
+def open_writer(index_dir: Path, rebuild: bool = False) -> WhooshWriter:
+    return WhooshWriter(Path(index_dir), rebuild=rebuild)
+
+
+def _lock_holder(path: Path) -> int | None:
+    try:
+        text = path.read_text("ascii").strip()
+        return int(text) if text else None
+    except (OSError, ValueError):
+        return None
+
+
+class WhooshWriter(EngineWriter):
+    """Write side: holds ``write.lock`` (with our pid) from open to close."""
+
+    name = NAME
+
+    def __init__(self, index_dir: Path, rebuild: bool = False, procs: int | None = None) -> None:
+        self.index_dir = Path(index_dir)
+        self.index_dir.mkdir(parents=True, exist_ok=True)
+        self._lock_fd = self._lock()
+        try:
+            self._clean_leftovers()
+            exists = _latest_generation(self.index_dir) >= 0
+            if rebuild or not exists:
+                self._create(rebuild)
+            elif not (self.index_dir / META_FILE).exists():
+                write_meta(self.index_dir)
+            self.ix = FileIndex(_storage(self.index_dir, readonly=False), schema=SCHEMA,
+                                indexname=INDEX_NAME)
+        except BaseException:
+            self._unlock()
+            raise
+        self.procs = procs if procs is not None else int(os.environ.get(
+            "NEWSEARCH_WHOOSH_PROCS", "1"))
+        self._adds: list[Article] = []
+        self._deletes: set[str] = set()
+        self._synced: set[str] = set()
+        self.commits = 0
+
+    # -- lock ---------------------------------------------------------------------------
+
+    def _lock(self) -> int:
+        path = self.index_dir / LOCK_FILE
+        fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o644)
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except OSError as exc:
+            os.close(fd)
+            if exc.errno in (errno.EAGAIN, errno.EACCES, errno.EWOULDBLOCK):
+                pid = _lock_holder(path)
+                who = f"process {pid}" if pid else "another process"
+                raise IndexLocked(f"index is being written by {who}", pid) from None
+            raise EngineError(f"cannot lock {path}: {exc}") from exc
+        os.ftruncate(fd, 0)
+        os.write(fd, f"{os.getpid()}\n".encode("ascii"))
+        return fd
+
+    def _unlock(self) -> None:
+        fd = getattr(self, "_lock_fd", None)
+        if fd is None:
+            return
+        self._lock_fd = None
+        with contextlib.suppress(OSError):
+            os.ftruncate(fd, 0)
+        with contextlib.suppress(OSError):
+            fcntl.flock(fd, fcntl.LOCK_UN)
+        os.close(fd)
+
+    # -- set-up -------------------------------------------------------------------------
+
+    def _clean_leftovers(self) -> None:
+        """Remove what a killed writer left: temp TOCs, temp dirs, our temp meta files."""
+        toc_tmp = re.compile(rf"^_{INDEX_NAME}_[0-9]+\.toc\..+$")
+        for entry in os.scandir(self.index_dir):
+            name = entry.name
+            if toc_tmp.match(name) or (name.startswith(f".{META_FILE}.")
+                                       and name.endswith(".tmp")):
+                with contextlib.suppress(OSError):
+                    os.unlink(entry.path)
+            elif name.endswith(".tmp") and entry.is_dir(follow_symlinks=False):
+                shutil.rmtree(entry.path, ignore_errors=True)
+
+    def _create(self, rebuild: bool) -> None:
+        known = (self.index_dir / META_FILE).exists() or _latest_generation(self.index_dir) >= 0
+        for entry in os.scandir(self.index_dir):
+            name = entry.name
+            if name in (LOCK_FILE, META_FILE) or name.startswith("."):
+                continue
+            if not known:
+                raise EngineError(f"{self.index_dir} is not empty and holds no index; refusing "
+                                  f"to write an index into it")
+            # An index of ours (maybe of another engine) being rebuilt: empty it.
+            if entry.is_dir(follow_symlinks=False):
+                shutil.rmtree(entry.path)
+            else:
+                os.unlink(entry.path)
+        storage = _storage(self.index_dir, readonly=False)
+        TOC.create(storage, SCHEMA, INDEX_NAME)
+        _fsync_path(self.index_dir / TOC._filename(INDEX_NAME, 0))
+        _fsync_path(self.index_dir, directory=True)
+        write_meta(self.index_dir)
+
+    # -- EngineWriter ---------------------------------------------------------------------
+
+    def indexed_files(self) -> dict[str, str]:
+        out: dict[str, str] = {}
+        with self.ix.reader() as reader:
+            n = reader.doc_count_all()
+            if not n:
+                return out
+            paths = reader.column_reader("path")
+            sigs = reader.column_reader("file_signature")
+            deleted = set()
+            if reader.has_deletions():
+                for leaf, offset in reader.leaf_readers():
+                    if leaf.has_deletions():
+                        deleted.update(offset + d for d in range(leaf.doc_count_all())
+                                       if leaf.is_deleted(d))
+            for docnum, (path, sig) in enumerate(zip(paths, sigs, strict=False)):
+                if docnum not in deleted and path:
+                    out[path] = sig
+        return out
+
+    def add(self, articles: Iterable[Article]) -> None:
+        self._adds.extend(articles)
+
+    def delete_paths(self, paths: Iterable[str]) -> None:
+        paths = set(paths)
+        if not paths:
+            return
+        self._deletes |= paths
+        self._adds = [a for a in self._adds if a.path not in paths]
+
+    @property
+    def pending(self) -> int:
+        return len(self._adds) + len(self._deletes)
+
+    def commit(self) -> None:
+        if not self._adds and not self._deletes:
+            return
+        if self.procs > 1 and len(self._adds) >= 200:
+            writer = _SyncMpWriter(self.ix, procs=self.procs, multisegment=True,
+                                   batchsize=max(50, len(self._adds) // (self.procs * 2)))
+        else:
+            writer = _SyncSegmentWriter(self.ix, limitmb=256)
+        writer.synced = self._synced
+        try:
+            for path in sorted(self._deletes):
+                writer.delete_by_term("path", path)
+            for article in self._adds:
+                writer.add_document(**document_fields(article))
+            writer.commit()
+        except BaseException:
+            with contextlib.suppress(Exception):
+                writer.cancel()
+            raise
+        self._adds = []
+        self._deletes = set()
+        self.commits += 1
+
+    def close(self) -> None:
+        self._adds = []
+        self._deletes = set()
+        self._unlock()

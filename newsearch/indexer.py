@@ -1,0 +1,278 @@
+"""Indexing: bring an index up to date with folders of article files, incrementally.
+
+Part of the indexing stage: walk (``newsearch.ingest.walk``) -> compare with the index ->
+parse new and changed files in worker processes (``newsearch.pipeline``) -> write batches
+through the engine's writer (``newsearch.engine``). :func:`update_index` is what
+``newsearch index`` runs; it returns an :class:`IndexSummary`.
+
+- Unchanged files (same path and ``size:mtime_ns`` signature as when indexed) are not read.
+- A changed file's old articles are deleted in the same commit that adds its new ones.
+- Files that disappeared from the walked roots are removed (only under the given roots).
+- Commits happen every ``batch_size`` articles, at file boundaries: a crash loses at most the
+  current batch and never leaves half a file indexed; the next run redoes what was lost.
+
+Exit statuses (:attr:`IndexSummary.exit_status`, also the CLI's):
+
+- ``0`` success: every file found was indexed or was already up to date;
+- ``1`` partial success: some files were skipped (reported by reason), the rest is indexed
+  (files that are not articles by their name or type, such as images or a README, are
+  reported as ``unsupported-type`` but do not make a run partial);
+- ``2`` failure: nothing indexable was found (no files, or every file skipped) or a fatal
+  error (the index cannot be opened or written);
+- ``3`` the index is locked: another process is writing it.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import time
+from collections import deque
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from concurrent.futures import Future, ProcessPoolExecutor
+from dataclasses import dataclass, field
+from itertools import islice
+from pathlib import Path
+
+from newsearch.engine import EngineError, IndexLocked, open_writer
+from newsearch.ingest.walk import iter_files
+from newsearch.pipeline import FileResult, file_signature, process_chunk, process_file
+
+log = logging.getLogger(__name__)
+
+EXIT_OK = 0
+EXIT_PARTIAL = 1
+EXIT_FAILURE = 2
+EXIT_LOCKED = 3
+
+#: Skip reasons that are reported but do not make a run partial: not article files at all.
+IGNORED_REASONS = frozenset({"unsupported-type"})
+
+#: Progress callback: ``progress(done, total)`` with files parsed so far out of those to parse.
+Progress = Callable[[int, int], None]
+
+
+@dataclass
+class IndexSummary:
+    """What one indexing run did. File counts, except :attr:`articles`."""
+
+    added: int = 0
+    """New files indexed."""
+    updated: int = 0
+    """Changed files re-indexed (their old articles replaced)."""
+    unchanged: int = 0
+    """Files already indexed with the same signature (not read)."""
+    removed: int = 0
+    """Files whose articles were removed: gone from the walked folders, or now unreadable."""
+    skipped: dict[str, list[tuple[str, str]]] = field(default_factory=dict)
+    """Skip reason -> ``(path, message)`` of every file skipped."""
+    articles: int = 0
+    """Articles written by this run."""
+    seconds: float = 0.0
+    engine: str = ""
+    index_dir: str = ""
+    error: str | None = None
+    """A fatal error (the run stopped), or None."""
+    locked_by: int | None = None
+    """Pid of the process holding the index, when locked."""
+
+    @property
+    def skipped_count(self) -> int:
+        return sum(len(v) for v in self.skipped.values())
+
+    @property
+    def failed_count(self) -> int:
+        """Skipped files that were meant to be articles (not :data:`IGNORED_REASONS`)."""
+        return sum(len(v) for k, v in self.skipped.items() if k not in IGNORED_REASONS)
+
+    @property
+    def exit_status(self) -> int:
+        if self.locked_by is not None:
+            return EXIT_LOCKED
+        if self.error:
+            return EXIT_FAILURE
+        indexed = self.added + self.updated + self.unchanged
+        if indexed == 0 and (self.failed_count or not self.removed):
+            return EXIT_FAILURE
+        if self.failed_count:
+            return EXIT_PARTIAL
+        return EXIT_OK
+
+    @property
+    def articles_per_second(self) -> float:
+        return self.articles / self.seconds if self.seconds > 0 else 0.0
+
+    def skip(self, reason: str, path: str, message: str) -> None:
+        self.skipped.setdefault(reason, []).append((path, message))
+
+
+def _under(path: str, roots: Sequence[str]) -> bool:
+    for root in roots:
+        if path == root or path.startswith(root.rstrip(os.sep) + os.sep):
+            return True
+    return False
+
+
+def _cpu_jobs(jobs: int) -> int:
+    if jobs and jobs > 0:
+        return jobs
+    try:
+        return max(1, len(os.sched_getaffinity(0)))
+    except AttributeError:  # pragma: no cover - not Linux
+        return max(1, os.cpu_count() or 1)
+
+
+def parse_files(paths: Sequence[str], *, jobs: int = 0, date_order: str = "mdy",
+                max_bytes: int = 50 * 2**20) -> Iterator[FileResult]:
+    """:func:`newsearch.pipeline.process_file` over ``paths``, in order, across ``jobs``
+    worker processes (0: one per core), with a bounded number of chunks in flight."""
+    jobs = _cpu_jobs(jobs)
+    if jobs == 1 or len(paths) < 4:
+        for path in paths:
+            yield process_file(path, date_order=date_order, max_bytes=max_bytes)
+        return
+    chunk = max(1, min(16, len(paths) // (jobs * 4)))
+    chunks = iter([paths[i:i + chunk] for i in range(0, len(paths), chunk)])
+    pool = ProcessPoolExecutor(max_workers=jobs)
+    broken = False
+    inflight: deque[tuple[Sequence[str], Future | None]] = deque()
+
+    def submit(part: Sequence[str]) -> None:
+        nonlocal broken
+        if broken:
+            inflight.append((part, None))
+            return
+        try:
+            inflight.append((part, pool.submit(process_chunk, list(part), date_order,
+                                               max_bytes)))
+        except Exception:  # noqa: BLE001 - a broken pool: go on in this process
+            broken = True
+            inflight.append((part, None))
+
+    try:
+        for part in islice(chunks, jobs * 3):
+            submit(part)
+        while inflight:
+            part, fut = inflight.popleft()
+            results: list[FileResult] | None = None
+            if fut is not None:
+                try:
+                    results = fut.result()
+                except Exception:  # noqa: BLE001 - worker died: redo this chunk here
+                    log.warning("a parser process failed; parsing %d files in this process",
+                                len(part), exc_info=True)
+                    broken = True
+            if results is None:
+                results = [process_file(p, date_order=date_order, max_bytes=max_bytes)
+                           for p in part]
+            nxt = next(chunks, None)
+            if nxt is not None:
+                submit(nxt)
+            yield from results
+    finally:
+        pool.shutdown(wait=True, cancel_futures=True)
+
+
+def update_index(
+    paths: Iterable[str | os.PathLike[str]],
+    index_dir: str | os.PathLike[str],
+    *,
+    engine: str | None = None,
+    rebuild: bool = False,
+    jobs: int = 0,
+    batch_size: int = 500,
+    date_order: str = "mdy",
+    max_bytes: int = 50 * 2**20,
+    progress: Progress | None = None,
+) -> IndexSummary:
+    """Bring the index in ``index_dir`` up to date with the article files under ``paths``."""
+    started = time.perf_counter()
+    roots = [os.path.abspath(p) for p in paths]
+    summary = IndexSummary(index_dir=str(index_dir))
+    try:
+        writer = open_writer(index_dir, engine=engine, rebuild=rebuild)
+    except IndexLocked as exc:
+        summary.error = str(exc)
+        summary.locked_by = exc.pid if exc.pid is not None else -1
+        summary.seconds = time.perf_counter() - started
+        return summary
+    except (EngineError, OSError) as exc:
+        summary.error = str(exc)
+        summary.seconds = time.perf_counter() - started
+        return summary
+    summary.engine = getattr(writer, "name", "") or _engine_name(index_dir)
+    try:
+        with writer:
+            _run(writer, roots, summary, jobs=jobs, batch_size=max(1, batch_size),
+                 date_order=date_order, max_bytes=max_bytes, progress=progress)
+    except (EngineError, OSError) as exc:
+        log.exception("indexing failed")
+        summary.error = f"indexing failed: {exc}"
+    summary.seconds = time.perf_counter() - started
+    return summary
+
+
+def _engine_name(index_dir: str | os.PathLike[str]) -> str:
+    from newsearch.engine import index_engine
+
+    try:
+        return index_engine(index_dir) or ""
+    except EngineError:
+        return ""
+
+
+def _run(writer, roots: list[str], summary: IndexSummary, *, jobs: int,  # noqa: ANN001
+         batch_size: int, date_order: str, max_bytes: int, progress: Progress | None) -> None:
+    indexed = writer.indexed_files()
+    seen: set[str] = set()
+    todo: list[str] = []
+    to_delete: list[str] = []
+    for item in iter_files([Path(r) for r in roots]):
+        path = os.path.abspath(item.path)
+        if path in seen:
+            continue
+        seen.add(path)
+        reason = getattr(item, "reason", None)
+        if reason:
+            summary.skip(reason, path, getattr(item, "message", "") or reason)
+            if path in indexed:
+                to_delete.append(path)
+            continue
+        old = indexed.get(path)
+        if old and old == file_signature(path):
+            summary.unchanged += 1
+        else:
+            todo.append(path)
+    gone = [p for p in indexed if p not in seen and _under(p, roots)]
+    pending = 0
+    if to_delete or gone:
+        writer.delete_paths(to_delete + gone)
+        summary.removed += len(to_delete) + len(gone)
+        pending += len(to_delete) + len(gone)
+    total = len(todo)
+    if progress:
+        progress(0, total)
+    for done, result in enumerate(parse_files(todo, jobs=jobs, date_order=date_order,
+                                              max_bytes=max_bytes), 1):
+        path = result.path
+        if result.skipped:
+            summary.skip(result.skipped, path, result.message)
+            if path in indexed:
+                writer.delete_paths([path])
+                summary.removed += 1
+                pending += 1
+        else:
+            if path in indexed:
+                writer.delete_paths([path])
+                summary.updated += 1
+            else:
+                summary.added += 1
+            writer.add(result.articles)
+            summary.articles += len(result.articles)
+            pending += len(result.articles)
+        if pending >= batch_size:
+            writer.commit()
+            pending = 0
+        if progress:
+            progress(done, total)
+    writer.commit()

@@ -1,0 +1,77 @@
+"""The per-file pipeline: read one file's articles and find their entities.
+
+Part of the indexing stage, between ingest and the engine. :func:`process_file` is what a
+worker process runs for every new or changed file (``newsearch.indexer`` fans files out across
+cores); :func:`process_chunk` runs it over a chunk of files so that one inter-process message
+carries several files. Nothing here touches the index.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from newsearch.article import Article
+from newsearch.entities import extract_entities
+from newsearch.ingest import IngestError, read_articles
+
+log = logging.getLogger(__name__)
+
+#: Skip reason for an unexpected error in a parser or the entity extractor (a bug of ours):
+#: the file is reported and skipped, the run goes on.
+INTERNAL_ERROR = "internal-error"
+
+
+@dataclass
+class FileResult:
+    """What one file gave: its articles, or why it was skipped."""
+
+    path: str
+    signature: str
+    articles: list[Article] = field(default_factory=list)
+    skipped: str | None = None
+    """The skip reason (``newsearch.ingest.SKIP_REASONS`` or :data:`INTERNAL_ERROR`), or None."""
+    message: str = ""
+
+
+def file_signature(path: str | os.PathLike[str]) -> str:
+    """``size:mtime_ns`` of a file (what ``Article.file_signature`` records); '' if it is gone."""
+    try:
+        st = os.stat(path)
+    except OSError:
+        return ""
+    return f"{st.st_size}:{st.st_mtime_ns}"
+
+
+def process_file(path: Path | str, *, date_order: str = "mdy",
+                 max_bytes: int = 50 * 2**20) -> FileResult:
+    """Read ``path`` and extract the entities of its articles; never raises for a bad file."""
+    shown = str(Path(path).absolute())
+    try:
+        articles = read_articles(path, date_order=date_order, max_bytes=max_bytes)
+    except IngestError as exc:
+        return FileResult(shown, "", skipped=exc.reason, message=exc.message)
+    except RecursionError:
+        return FileResult(shown, "", skipped=INTERNAL_ERROR,
+                          message="content nested too deeply to parse")
+    except Exception as exc:  # noqa: BLE001 - a parser bug must not stop the run
+        log.exception("reading %s failed", shown)
+        return FileResult(shown, "", skipped=INTERNAL_ERROR,
+                          message=f"{type(exc).__name__}: {exc}")
+    try:
+        for article in articles:
+            extract_entities(article)
+    except Exception as exc:  # noqa: BLE001
+        log.exception("entity extraction failed on %s", shown)
+        return FileResult(shown, "", skipped=INTERNAL_ERROR,
+                          message=f"entity extraction failed: {type(exc).__name__}: {exc}")
+    signature = articles[0].file_signature if articles else ""
+    return FileResult(shown, signature, articles)
+
+
+def process_chunk(paths: Sequence[str], date_order: str, max_bytes: int) -> list[FileResult]:
+    """:func:`process_file` over several files (one task of a worker process)."""
+    return [process_file(p, date_order=date_order, max_bytes=max_bytes) for p in paths]
