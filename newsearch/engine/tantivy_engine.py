@@ -85,6 +85,8 @@ MAX_DEPTH = 64
 MIN_PREFIX = 2
 MAX_TOKEN_CHARS = 40
 WRITER_HEAP = 256_000_000
+AGG_CHUNK = 50_000
+"""Most buckets asked of one aggregation (tantivy refuses more than 65,000)."""
 RECENCY_WINDOW = 200
 """With a recency boost, this many top hits (at least) are re-ranked."""
 
@@ -202,6 +204,43 @@ def _facet_key(name: str, value: str) -> str:
     return normalize_value(value)
 
 
+def _document(a: Article) -> tantivy.Document:
+    """The tantivy document of an article (facet values as written, one per key)."""
+    fields: dict[str, Any] = {
+        "id": a.id,
+        "path": a.path,
+        "src": f"{a.path}\x00{a.file_signature}",
+        "article": json.dumps(a.to_json(), ensure_ascii=False).encode("utf-8", "surrogatepass"),
+        "title": a.title,
+        "body": a.body,
+        "words": [a.title, a.body],
+        "chash": a.content_hash,
+    }
+    for name in FACET_FIELDS:
+        values = getattr(a, name)
+        if isinstance(values, str):
+            values = [values] if values else []
+        out = []
+        seen = set()
+        for value in values:
+            key = normalize_value(value)
+            if key and key not in seen:
+                seen.add(key)
+                out.append(value)
+        fields[name] = out
+    parts = _date_parts(a.published)
+    if parts:
+        day, ts = parts
+        fields["day"] = day
+        fields["ts"] = ts
+        fields["year"] = f"{day // 10000:04d}"
+        fields["month"] = f"{day // 10000:04d}-{day // 100 % 100:02d}"
+    else:
+        fields["year"] = UNDATED
+        fields["month"] = UNDATED
+    return tantivy.Document(**fields)
+
+
 class TantivyWriter(EngineWriter):
     """One writer per index (tantivy's lock file); commit per batch."""
 
@@ -219,21 +258,6 @@ class TantivyWriter(EngineWriter):
         if rebuild:
             self._writer.delete_all_documents()
         _write_meta(index_dir)
-        self._rebuild = rebuild
-        self._displays: dict[str, dict[str, str]] | None = None
-
-    def _load_displays(self) -> dict[str, dict[str, str]]:
-        """Key -> canonical display of each facet value already in the index."""
-        if self._displays is None:
-            self._displays = {name: {} for name in FACET_FIELDS}
-            if not self._rebuild:
-                self._index.reload()
-                searcher = self._index.searcher()
-                for name in FACET_FIELDS:
-                    table = self._displays[name]
-                    for display, _ in searcher.terms_with_prefix(name, ""):
-                        table.setdefault(normalize_value(display), display)
-        return self._displays
 
     def indexed_files(self) -> dict[str, str]:
         self._index.reload()
@@ -241,55 +265,21 @@ class TantivyWriter(EngineWriter):
         out: dict[str, str] = {}
         if searcher.num_docs == 0:
             return out
-        agg = searcher.aggregate(Q.all_query(), {"src": {"terms": {
-            "field": "src", "size": 10_000_000, "segment_size": 10_000_000}}})
-        for bucket in agg["src"]["buckets"]:
-            path, _, signature = bucket["key"].rpartition("\x00")
-            out[path] = signature
+        # The term dictionary still lists deleted documents' terms: count the live ones,
+        # in chunks that stay under tantivy's limit of buckets per aggregation.
+        terms = [term for term, _ in searcher.terms_with_prefix("src", "")]
+        for start in range(0, len(terms), AGG_CHUNK):
+            chunk = terms[start:start + AGG_CHUNK]
+            agg = searcher.aggregate(Q.term_set_query(SCHEMA, "src", chunk), {"src": {
+                "terms": {"field": "src", "size": len(chunk), "segment_size": len(chunk)}}})
+            for bucket in agg["src"]["buckets"]:
+                path, _, signature = bucket["key"].rpartition("\x00")
+                out[path] = signature
         return out
 
     def add(self, articles: Iterable[Article]) -> None:
-        displays = self._load_displays()
         for article in articles:
-            self._writer.add_document(self._document(article, displays))
-
-    def _document(self, a: Article, displays: dict[str, dict[str, str]]) -> tantivy.Document:
-        fields: dict[str, Any] = {
-            "id": a.id,
-            "path": a.path,
-            "src": f"{a.path}\x00{a.file_signature}",
-            "article": json.dumps(a.to_json(), ensure_ascii=False).encode("utf-8",
-                                                                           "surrogatepass"),
-            "title": a.title,
-            "body": a.body,
-            "words": [a.title, a.body],
-            "chash": a.content_hash,
-        }
-        for name in FACET_FIELDS:
-            values = getattr(a, name)
-            if isinstance(values, str):
-                values = [values] if values else []
-            table = displays[name]
-            out = []
-            seen = set()
-            for value in values:
-                key = normalize_value(value)
-                if not key or key in seen:
-                    continue
-                seen.add(key)
-                out.append(table.setdefault(key, " ".join(value.split())))
-            fields[name] = out
-        parts = _date_parts(a.published)
-        if parts:
-            day, ts = parts
-            fields["day"] = day
-            fields["ts"] = ts
-            fields["year"] = f"{day // 10000:04d}"
-            fields["month"] = f"{day // 10000:04d}-{day // 100 % 100:02d}"
-        else:
-            fields["year"] = UNDATED
-            fields["month"] = UNDATED
-        return tantivy.Document(**fields)
+            self._writer.add_document(_document(article))
 
     def delete_paths(self, paths: Iterable[str]) -> None:
         for path in paths:
@@ -300,7 +290,6 @@ class TantivyWriter(EngineWriter):
             self._writer.commit()
         except ValueError as exc:
             raise EngineError(f"commit failed: {exc}") from None
-        self._rebuild = False
 
     def close(self) -> None:
         writer = getattr(self, "_writer", None)
@@ -375,6 +364,7 @@ class _Snapshot:
         self.generation = generation
         self._lock = threading.Lock()
         self._displays: dict[str, dict[str, list[str]]] = {}
+        self._key_freq: dict[str, dict[str, int]] = {}
         self._facet_words: dict[str, list[tuple[str, str]]] = {}
         self._dups: list[str] | None = None
         self._dup_info: dict[tuple[int, int], _DupDoc] | None = None
@@ -387,12 +377,30 @@ class _Snapshot:
         """normalize_value key -> the display terms indexed for it (usually one)."""
         table = self._displays.get(name)
         if table is None:
-            table = defaultdict(list)
-            for display, _ in self.searcher.terms_with_prefix(name, ""):
-                table[_facet_key(name, display)].append(display)
-            table = dict(table)
+            forms: dict[str, list[tuple[int, str]]] = defaultdict(list)
+            for display, freq in self.searcher.terms_with_prefix(name, ""):
+                forms[_facet_key(name, display)].append((-freq, display))
+            # The spelling found in most documents first (ties: the smallest), as Whoosh.
+            table = {key: [d for _, d in sorted(found)] for key, found in forms.items()}
+            self._key_freq[name] = {key: -sum(f for f, _ in found)
+                                    for key, found in forms.items()}
             self._displays[name] = table
         return table
+
+    def key_freq(self, name: str) -> dict[str, int]:
+        self.displays(name)
+        return self._key_freq[name]
+
+    def canonical(self, name: str, display: str) -> str:
+        forms = self.displays(name).get(_facet_key(name, display))
+        return forms[0] if forms else display
+
+    def merged(self, name: str, buckets: Iterable[dict[str, Any]]) -> dict[str, int]:
+        """Aggregation buckets of a facet -> canonical display -> count."""
+        counts: dict[str, int] = defaultdict(int)
+        for bucket in buckets:
+            counts[self.canonical(name, bucket["key"])] += bucket["doc_count"]
+        return counts
 
     def keys_matching(self, name: str, text: str, prefix: bool) -> list[str]:
         """Keys of facet ``name`` equal to ``text``, containing it as whole words, or (with
@@ -811,7 +819,8 @@ class TantivyEngine(Engine):
                 group_over = self._overcount(self._dup_matches(snap, q))
             request: dict[str, Any] = {
                 name: {"terms": {"field": name, "size": size + 20 + len(group_over.values[name]),
-                                 "segment_size": 65_000}} for name in names}
+                                 "segment_size": min(65_000, max(2_000, 10 * size))}}
+                for name in names}
             if skip is None and query.histogram:
                 request["_month"] = {"terms": {"field": "month", "size": 65_000,
                                                "segment_size": 65_000}}
@@ -819,9 +828,7 @@ class TantivyEngine(Engine):
                 request["_hi"] = {"max": {"field": "day"}}
             agg = snap.searcher.aggregate(q, request)
             for name in names:
-                counts: dict[str, int] = defaultdict(int)
-                for bucket in agg[name]["buckets"]:
-                    counts[bucket["key"]] += bucket["doc_count"]
+                counts = snap.merged(name, agg[name]["buckets"])
                 for value, extra in group_over.values[name].items():
                     if value in counts:
                         counts[value] -= extra
@@ -831,7 +838,7 @@ class TantivyEngine(Engine):
         for name in query.facets:
             counts = counted.get(name, {})
             values = sorted(((v, c) for v, c in counts.items() if c > 0),
-                            key=lambda kv: (-kv[1], kv[0].casefold()))
+                            key=lambda kv: (-kv[1], kv[0]))
             facet = [FacetValue(value, count) for value, count in values[:query.facet_limit]]
             shown = {_facet_key(name, v.value) for v in facet}
             table = snap.displays(name) if name in selected else {}
@@ -942,13 +949,16 @@ class TantivyEngine(Engine):
         snap = self._snap
         keys = (snap.keys_matching(field, prefix, prefix=True) if _facet_key(field, prefix)
                 else list(snap.displays(field)))
-        if not keys:
-            return []
-        request = {"v": {"terms": {"field": field, "size": 65_000, "segment_size": 65_000}}}
-        agg = snap.searcher.aggregate(self._facet_query(snap, field, keys), request)
-        wanted = {d for k in keys for d in snap.displays(field).get(k, ())}
-        counts = [(b["key"], b["doc_count"]) for b in agg["v"]["buckets"] if b["key"] in wanted]
-        counts.sort(key=lambda kv: (-kv[1], kv[0].casefold()))
+        # Rank by the term dictionary's document frequency (deleted documents included until
+        # a merge), then count the best candidates exactly.
+        freq = snap.key_freq(field)
+        keys.sort(key=lambda k: -freq.get(k, 0))
+        counts = []
+        for key in keys[:max(3 * limit, limit + 20)]:
+            total = snap.searcher.search(self._facet_query(snap, field, [key]), 1).count
+            if total:
+                counts.append((snap.displays(field)[key][0], total))
+        counts.sort(key=lambda kv: (-kv[1], kv[0]))
         return [FacetValue(value, count) for value, count in counts[:limit]]
 
     def word_frequency(self, word: str) -> int:
@@ -988,7 +998,7 @@ class TantivyEngine(Engine):
         snap = self._snap
         searcher = snap.searcher
         request: dict[str, Any] = {
-            name: {"terms": {"field": name, "size": top, "segment_size": 65_000}}
+            name: {"terms": {"field": name, "size": top + 20, "segment_size": 65_000}}
             for name in ("publisher", "people", "places", "orgs")}
         request["lo"] = {"min": {"field": "day"}}
         request["hi"] = {"max": {"field": "day"}}
@@ -997,7 +1007,8 @@ class TantivyEngine(Engine):
 
         def top_values(name: str) -> list[FacetValue]:
             buckets = agg.get(name, {}).get("buckets", []) if agg else []
-            return [FacetValue(b["key"], b["doc_count"]) for b in buckets]
+            counts = sorted(snap.merged(name, buckets).items(), key=lambda kv: (-kv[1], kv[0]))
+            return [FacetValue(value, count) for value, count in counts[:top]]
 
         lo = agg.get("lo", {}).get("value") if agg else None
         hi = agg.get("hi", {}).get("value") if agg else None
