@@ -41,6 +41,7 @@ TOKEN_RE = re.compile(
     r"|[^\w\s]"
 )
 _POSSESSIVE = re.compile(r"['’]s?$")
+_KEEP_POSSESSIVE = frozenset(("People's", "People’s"))  # "People's Republic of China"
 _HYPHEN_LOWER = re.compile(r"-[a-z].*$")
 _INT = re.compile(r"^\d+$")
 _DIGIT = re.compile(r"\d")
@@ -83,6 +84,8 @@ class _Mention:
 
 def _clean(token: str) -> tuple[str, bool]:
     """Strip a possessive or a lower-case hyphen suffix; True when the name ends there."""
+    if token in _KEEP_POSSESSIVE:
+        return token, False
     if "'" in token or "’" in token:
         stripped = _POSSESSIVE.sub("", token)
         if stripped != token:
@@ -399,6 +402,18 @@ def _contains(big: list[str], small: list[str]) -> bool:
     return n < len(big) and any(big[i : i + n] == small for i in range(len(big) - n + 1))
 
 
+def _sub_names(keys: dict[str, object]) -> set[str]:
+    """Every shorter word sequence inside the multi-word keys ("putin" in "vladimir putin")."""
+    inner: set[str] = set()
+    for k in keys:
+        words = k.split()
+        n = len(words)
+        for size in range(1, n):
+            for i in range(n - size + 1):
+                inner.add(" ".join(words[i : i + size]))
+    return inner
+
+
 def find_entities(title: str, body: str) -> Entities:
     """People, places and organisations named in a title and body."""
     lex = lexicon()
@@ -464,13 +479,9 @@ def find_entities(title: str, body: str) -> Entities:
 
     result = Entities()
     for label, attr in ((PER, "people"), (LOC, "places"), (ORG, "orgs")):
-        names = list(found[label].items())
-        keep = []
-        split = [(k.split(), toks) for k, toks in names]
-        for words, toks in split:
-            if any(_contains(other, words) for other, _ in split):
-                continue
-            keep.append(_display(toks))
+        names = found[label]
+        inner = _sub_names(names)
+        keep = [_display(toks) for k, toks in names.items() if k not in inner]
         setattr(result, attr, dedupe_values(keep))
     return result
 

@@ -36,12 +36,11 @@ def _fold(text: str) -> str:
     return "".join(ch for ch in text if not unicodedata.combining(ch))
 
 
+@lru_cache(maxsize=100_000)
 def key(text: str) -> str:
-    """The lookup key of a name: case-folded, dots and possessive dropped, spaces single."""
-    text = text.replace("’", "'").casefold()
-    text = text.replace(".", "")
-    text = re.sub(r"[\s\-]+", " ", text)
-    return text.strip()
+    """The lookup key of a name: case-folded, dots dropped, hyphens and spaces single spaces."""
+    text = text.replace("’", "'").casefold().replace(".", "").replace("-", " ")
+    return " ".join(text.split())
 
 
 def _data_lines(name: str) -> list[str]:
