@@ -25,6 +25,8 @@ PLOT_TOP = 20
 PLOT_BOTTOM = 118
 """Baseline of the bars; the tick labels go below it."""
 MAX_TICKS = 8
+MAX_SLOT = 64.0
+"""Widest bar slot, so that one or two buckets do not become slabs."""
 
 
 class BucketLike(Protocol):
@@ -79,8 +81,9 @@ def render_timeline(
     n = len(buckets)
     peak = max((b.count for b in buckets), default=0)
     total = sum(b.count for b in buckets)
-    slot = WIDTH / n
-    gap = min(slot * 0.18, 6.0) if n > 1 else 0.0
+    slot = min(WIDTH / n, MAX_SLOT)
+    left = (WIDTH - slot * n) / 2  # few buckets: narrower bars, centred
+    gap = min(slot * 0.18, 6.0)
     bar_width = max(slot - gap, 0.5)
     plot_height = PLOT_BOTTOM - PLOT_TOP
     sel_from, sel_to = selected
@@ -93,7 +96,7 @@ def render_timeline(
         f"<title>{escape(summary)}</title>",
     ]
     for i, bucket in enumerate(buckets):
-        x = i * slot + gap / 2
+        x = left + i * slot + gap / 2
         label = escape(bucket.label)
         if bucket.count <= 0:
             parts.append(
@@ -111,8 +114,8 @@ def render_timeline(
             f'<a class="bar-link" href="{escape(bucket_url(bucket))}" '
             f'aria-label="{label}: {count_text}">'
             # A full-height transparent hit area makes small bars easy to click and hover.
-            f'<rect class="bar-hit" x="{_fmt(i * slot)}" y="{PLOT_TOP}" width="{_fmt(slot)}" '
-            f'height="{plot_height}"/>'
+            f'<rect class="bar-hit" x="{_fmt(left + i * slot)}" y="{PLOT_TOP}" '
+            f'width="{_fmt(slot)}" height="{plot_height}"/>'
             f'<rect class="{classes}" x="{_fmt(x)}" y="{_fmt(PLOT_BOTTOM - height)}" '
             f'width="{_fmt(bar_width)}" height="{_fmt(height)}"/>'
             f"<title>{label}: {count_text}</title></a>"
@@ -122,14 +125,16 @@ def render_timeline(
     )
     ticks = _tick_indexes(n)
     for i in ticks:
-        cx = i * slot + slot / 2
+        # Only the first and last labels show on a narrow screen (CSS hides "tick-minor").
+        tick_class = "tick" if i in (ticks[0], ticks[-1]) else "tick tick-minor"
+        cx = left + i * slot + slot / 2
         anchor = "middle"
         if len(ticks) > 1 and i == ticks[0] and cx < 40:
-            anchor, cx = "start", i * slot
+            anchor, cx = "start", left + i * slot
         elif len(ticks) > 1 and i == ticks[-1] and WIDTH - cx < 40:
-            anchor, cx = "end", (i + 1) * slot
+            anchor, cx = "end", left + (i + 1) * slot
         parts.append(
-            f'<text class="tick" x="{_fmt(cx)}" y="{PLOT_BOTTOM + 18}" '
+            f'<text class="{tick_class}" x="{_fmt(cx)}" y="{PLOT_BOTTOM + 18}" '
             f'text-anchor="{anchor}">{escape(buckets[i].label)}</text>'
         )
     parts.append(
