@@ -142,7 +142,6 @@ def _reason_label(reason: str) -> str:
 
 
 def _print_summary(summary: Any, quiet: bool, examples: int = 3) -> None:
-    err = click.get_text_stream("stderr")
     if summary.locked_by is not None:
         click.echo(f"error: {summary.error}", err=True)
         return
@@ -158,11 +157,11 @@ def _print_summary(summary: Any, quiet: bool, examples: int = 3) -> None:
     click.echo(f"index: {summary.index_dir} ({summary.engine or 'unknown engine'})")
     click.echo(line)
     for reason, items in sorted(summary.skipped.items()):
-        click.echo(f"skipped, {_reason_label(reason)} [{reason}]: {len(items)}", file=err)
+        click.echo(f"skipped, {_reason_label(reason)} [{reason}]: {len(items)}", err=True)
         for path, message in items[:examples]:
-            click.echo(f"  {path}: {message}", file=err)
+            click.echo(f"  {path}: {message}", err=True)
         if len(items) > examples:
-            click.echo(f"  ... and {len(items) - examples} more", file=err)
+            click.echo(f"  ... and {len(items) - examples} more", err=True)
 
 
 # -- extract -------------------------------------------------------------------------------
@@ -192,7 +191,6 @@ def extract(paths: tuple[Path, ...], date_order: str | None, no_entities: bool) 
     from newsearch.pipeline import process_file
 
     settings = resolve_settings(date_order=date_order)
-    out = click.get_text_stream("stdout")
     read = skipped = 0
     for item in iter_files(paths):
         path = os.path.abspath(item.path)
@@ -220,7 +218,7 @@ def extract(paths: tuple[Path, ...], date_order: str | None, no_entities: bool) 
             articles = result.articles
         read += 1
         for article in articles:
-            out.write(json.dumps(article.to_json(), ensure_ascii=False) + "\n")
+            click.echo(json.dumps(article.to_json(), ensure_ascii=False))
     if read == 0:
         sys.exit(EXIT_FAILURE)
     sys.exit(EXIT_PARTIAL if skipped else EXIT_OK)

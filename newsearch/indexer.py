@@ -192,7 +192,8 @@ def update_index(
     try:
         writer = open_writer(index_dir, engine=engine, rebuild=rebuild)
     except IndexLocked as exc:
-        summary.error = str(exc)
+        who = f"process {exc.pid}" if exc.pid else "another process"
+        summary.error = f"index {index_dir} is being written by {who}; try again when it is done"
         summary.locked_by = exc.pid if exc.pid is not None else -1
         summary.seconds = time.perf_counter() - started
         return summary
@@ -203,7 +204,7 @@ def update_index(
     summary.engine = getattr(writer, "name", "") or _engine_name(index_dir)
     try:
         with writer:
-            _run(writer, roots, summary, jobs=jobs, batch_size=max(1, batch_size),
+            _run(writer, roots, summary, rebuild=rebuild, jobs=jobs, batch_size=max(1, batch_size),
                  date_order=date_order, max_bytes=max_bytes, progress=progress)
     except (EngineError, OSError) as exc:
         log.exception("indexing failed")
@@ -221,9 +222,10 @@ def _engine_name(index_dir: str | os.PathLike[str]) -> str:
         return ""
 
 
-def _run(writer, roots: list[str], summary: IndexSummary, *, jobs: int,  # noqa: ANN001
-         batch_size: int, date_order: str, max_bytes: int, progress: Progress | None) -> None:
-    indexed = writer.indexed_files()
+def _run(writer, roots: list[str], summary: IndexSummary, *, rebuild: bool,  # noqa: ANN001
+         jobs: int, batch_size: int, date_order: str, max_bytes: int,
+         progress: Progress | None) -> None:
+    indexed = {} if rebuild else writer.indexed_files()
     seen: set[str] = set()
     todo: list[str] = []
     to_delete: list[str] = []

@@ -1,0 +1,226 @@
+"""Incremental indexing (newsearch.indexer) on archives written by the tests, both engines."""
+
+from __future__ import annotations
+
+import gzip
+import json
+import os
+from pathlib import Path
+
+import pytest
+
+import newsearch.indexer as indexer
+from newsearch import querytree as qt
+from newsearch.engine import EngineQuery, open_engine, open_writer
+from newsearch.indexer import (
+    EXIT_FAILURE,
+    EXIT_LOCKED,
+    EXIT_OK,
+    EXIT_PARTIAL,
+    update_index,
+)
+
+
+def story(title: str, body: str, date: str = "2022-05-04", source: str = "Harbor Gazette") -> str:
+    return f"{title}\nDate: {date}\nSource: {source}\n\n{body}\n"
+
+
+def make_archive(root: Path, n: int = 5) -> Path:
+    root.mkdir(parents=True, exist_ok=True)
+    for i in range(n):
+        (root / f"story-{i}.txt").write_text(story(
+            f"Ferry service number {i} resumes",
+            f"The ferry line {i} across the bay resumed on Monday after storms. Passengers "
+            f"waited for hours at the pier number {i}."), "utf-8")
+    return root
+
+
+def search_total(index_dir: Path, node: qt.Node) -> int:
+    with open_engine(index_dir) as e:
+        return e.search(EngineQuery(query=node, collapse=False)).total
+
+
+def articles_in(index_dir: Path) -> int:
+    with open_engine(index_dir) as e:
+        return e.stats().articles
+
+
+def bump(path: Path, text: str) -> None:
+    """Rewrite a file so that its signature surely changes (size and mtime)."""
+    st = path.stat()
+    path.write_text(text, "utf-8")
+    os.utime(path, ns=(st.st_atime_ns, st.st_mtime_ns + 5_000_000_000))
+
+
+@pytest.fixture
+def archive(tmp_path: Path) -> Path:
+    return make_archive(tmp_path / "archive")
+
+
+def test_first_run_then_nothing_to_do(archive: Path, tmp_path: Path, engine_name: str) -> None:
+    ix = tmp_path / "ix"
+    s = update_index([archive], ix, engine=engine_name, jobs=1)
+    assert (s.added, s.updated, s.unchanged, s.removed, s.articles) == (5, 0, 0, 0, 5)
+    assert s.exit_status == EXIT_OK and s.engine == engine_name
+    again = update_index([archive], ix, jobs=1)
+    assert (again.added, again.updated, again.unchanged, again.removed, again.articles) == (
+        0, 0, 5, 0, 0)
+    assert again.exit_status == EXIT_OK
+    assert articles_in(ix) == 5
+
+
+def test_unchanged_files_are_not_read(archive: Path, tmp_path: Path, engine_name: str,
+                                      monkeypatch: pytest.MonkeyPatch) -> None:
+    ix = tmp_path / "ix"
+    update_index([archive], ix, engine=engine_name, jobs=1)
+    read: list[str] = []
+    real = indexer.process_file
+
+    def spy(path, **kw):  # noqa: ANN001, ANN003, ANN202
+        read.append(os.path.basename(path))
+        return real(path, **kw)
+
+    monkeypatch.setattr(indexer, "process_file", spy)
+    bump(archive / "story-2.txt", story("Ferry strike", "Ferry crews went on strike today."))
+    s = update_index([archive], ix, jobs=1)
+    assert read == ["story-2.txt"]
+    assert (s.updated, s.unchanged) == (1, 4)
+
+
+def test_new_changed_and_deleted_files(archive: Path, tmp_path: Path, engine_name: str) -> None:
+    ix = tmp_path / "ix"
+    update_index([archive], ix, engine=engine_name, jobs=1)
+    (archive / "new.txt").write_text(story("Lighthouse restored", "The old lighthouse shines."))
+    bump(archive / "story-1.txt", story("Ferry line closes", "The ferry line closed for good; "
+                                        "the walrus colony moved in."))
+    (archive / "story-3.txt").unlink()
+    s = update_index([archive], ix, jobs=1)
+    assert (s.added, s.updated, s.unchanged, s.removed) == (1, 1, 3, 1)
+    assert s.exit_status == EXIT_OK
+    assert articles_in(ix) == 5
+    assert search_total(ix, qt.Term("lighthouse")) == 1
+    assert search_total(ix, qt.Term("walrus")) == 1
+    # The changed file's old text is gone (no duplicate), the deleted file too.
+    assert search_total(ix, qt.Phrase("ferry service number 1")) == 0
+    assert search_total(ix, qt.Phrase("ferry service number 3")) == 0
+    with open_writer(ix) as w:
+        files = w.indexed_files()
+    assert str(archive / "story-3.txt") not in files
+    assert files[str(archive / "story-1.txt")] == "{}:{}".format(
+        (archive / "story-1.txt").stat().st_size, (archive / "story-1.txt").stat().st_mtime_ns)
+
+
+def test_removal_only_under_the_walked_roots(tmp_path: Path, engine_name: str) -> None:
+    a = make_archive(tmp_path / "a", 2)
+    b = make_archive(tmp_path / "b", 3)
+    ix = tmp_path / "ix"
+    update_index([a, b], ix, engine=engine_name, jobs=1)
+    (b / "story-0.txt").unlink()
+    s = update_index([a], ix, jobs=1)  # b is not walked: its files stay
+    assert (s.unchanged, s.removed) == (2, 0)
+    assert articles_in(ix) == 5
+    s = update_index([b], ix, jobs=1)
+    assert (s.unchanged, s.removed) == (2, 1)
+    assert articles_in(ix) == 4
+
+
+def test_skip_reasons_and_partial_status(archive: Path, tmp_path: Path, engine_name: str) -> None:
+    (archive / "empty.txt").write_bytes(b"")
+    (archive / "binary.txt").write_bytes(b"\x00\x01\x02binary\x00" * 50)
+    (archive / "photo.jpg").write_bytes(b"\xff\xd8\xff")
+    (archive / "big.txt").write_text(story("Big", "word " * 2000))
+    (archive / "broken.txt.gz").write_bytes(b"\x1f\x8b\x08\x00garbage")
+    s = update_index([archive], tmp_path / "ix", engine=engine_name, jobs=1, max_bytes=4000)
+    assert s.added == 5
+    reasons = {reason: sorted(os.path.basename(p) for p, _ in items)
+               for reason, items in s.skipped.items()}
+    assert reasons["empty"] == ["empty.txt"]
+    assert reasons["binary"] == ["binary.txt"]
+    assert reasons["too-large"] == ["big.txt"]
+    assert reasons["unsupported-type"] == ["photo.jpg"]
+    assert reasons["parse-error"] == ["broken.txt.gz"]
+    assert all(message for items in s.skipped.values() for _, message in items)
+    assert s.exit_status == EXIT_PARTIAL
+
+
+def test_not_article_files_alone_do_not_make_a_run_partial(archive: Path, tmp_path: Path,
+                                                           engine_name: str) -> None:
+    (archive / "README.md").write_text("# about this folder\n")
+    s = update_index([archive], tmp_path / "ix", engine=engine_name, jobs=1)
+    assert "unsupported-type" in s.skipped
+    assert s.exit_status == EXIT_OK
+
+
+def test_nothing_indexable_is_a_failure(tmp_path: Path, engine_name: str) -> None:
+    bad = tmp_path / "bad"
+    bad.mkdir()
+    (bad / "empty.txt").write_bytes(b"")
+    s = update_index([bad], tmp_path / "ix", engine=engine_name, jobs=1)
+    assert s.exit_status == EXIT_FAILURE
+    empty = tmp_path / "nothing"
+    empty.mkdir()
+    assert update_index([empty], tmp_path / "ix2", engine=engine_name, jobs=1).exit_status == \
+        EXIT_FAILURE
+
+
+def test_a_file_that_breaks_loses_its_old_articles(archive: Path, tmp_path: Path,
+                                                   engine_name: str) -> None:
+    ix = tmp_path / "ix"
+    update_index([archive], ix, engine=engine_name, jobs=1)
+    p = archive / "story-4.txt"
+    st = p.stat()
+    p.write_bytes(b"\x00" * 100)
+    os.utime(p, ns=(st.st_atime_ns, st.st_mtime_ns + 5_000_000_000))
+    s = update_index([archive], ix, jobs=1)
+    assert s.skipped["binary"][0][0] == str(p)
+    assert s.removed == 1 and s.exit_status == EXIT_PARTIAL
+    assert articles_in(ix) == 4
+
+
+def test_locked_index(archive: Path, tmp_path: Path, engine_name: str) -> None:
+    ix = tmp_path / "ix"
+    update_index([archive], ix, engine=engine_name, jobs=1)
+    with open_writer(ix):
+        s = update_index([archive], ix, jobs=1)
+    assert s.exit_status == EXIT_LOCKED
+    assert "being written" in (s.error or "")
+    assert s.added == s.unchanged == 0
+
+
+def test_rebuild_reads_everything_again(archive: Path, tmp_path: Path, engine_name: str) -> None:
+    ix = tmp_path / "ix"
+    update_index([archive], ix, engine=engine_name, jobs=1)
+    s = update_index([archive], ix, rebuild=True, jobs=1)
+    assert (s.added, s.unchanged, s.articles) == (5, 0, 5)
+    assert articles_in(ix) == 5
+
+
+def test_batches_commit_at_file_boundaries(tmp_path: Path, engine_name: str) -> None:
+    root = make_archive(tmp_path / "a", 3)
+    lines = "\n".join(json.dumps({"title": f"Wire {i}", "date": f"2021-02-0{i + 1}",
+                                  "text": f"Short wire story number {i} about tides."})
+                      for i in range(4))
+    (root / "wires.jsonl").write_text(lines + "\n")
+    with gzip.open(root / "packed.txt.gz", "wt") as fh:
+        fh.write(story("Packed story", "A gzipped story about tides."))
+    ix = tmp_path / "ix"
+    s = update_index([root], ix, engine=engine_name, jobs=1, batch_size=2)
+    assert s.exit_status == EXIT_OK and s.articles == 8
+    assert articles_in(ix) == 8
+    assert search_total(ix, qt.Term("tides")) == 5
+
+
+def test_parallel_parsing_gives_the_same_index(tmp_path: Path, engine_name: str) -> None:
+    root = make_archive(tmp_path / "a", 24)
+    s1 = update_index([root], tmp_path / "ix1", engine=engine_name, jobs=1)
+    s2 = update_index([root], tmp_path / "ix2", engine=engine_name, jobs=2)
+    assert s1.articles == s2.articles == 24
+    for node in (qt.Term("ferry"), qt.Phrase("pier number 7")):
+        assert search_total(tmp_path / "ix1", node) == search_total(tmp_path / "ix2", node)
+
+
+def test_progress_callback(archive: Path, tmp_path: Path, engine_name: str) -> None:
+    calls: list[tuple[int, int]] = []
+    update_index([archive], tmp_path / "ix", engine=engine_name, jobs=1,
+                 progress=lambda done, total: calls.append((done, total)))
+    assert calls[0] == (0, 5) and calls[-1] == (5, 5)
