@@ -74,6 +74,9 @@ ARTICLES = [
 ]
 
 
+COPY_OF = {ARTICLES[2].id: ARTICLES[1].id}
+
+
 @pytest.fixture(scope="module")
 def index_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
     path = tmp_path_factory.mktemp("tantivy") / "index"
@@ -90,7 +93,9 @@ def engine(index_dir: Path):
 
 
 def ids(result) -> set[str]:
-    return {hit.article.id for hit in result.hits}
+    """The hits, with a collapsed copy named by the first copy (which copy leads a group of
+    equal texts depends on the index's segment layout)."""
+    return {COPY_OF.get(hit.article.id, hit.article.id) for hit in result.hits}
 
 
 def search(engine, node=None, **kw):
@@ -112,7 +117,8 @@ def test_analysis_agrees_with_newsearch_analysis() -> None:
 def test_text_queries(engine) -> None:
     a = {n: ARTICLES[n - 1].id for n in range(1, 8)}
     assert ids(search(engine, Term("banks"))) == {a[1], a[2]}  # 3 collapses into 2
-    assert ids(search(engine, Term("bank"), collapse=False)) == {a[1], a[2], a[3]}
+    everything = {h.article.id for h in search(engine, Term("bank"), collapse=False).hits}
+    assert everything == {a[1], a[2], a[3]}
     assert ids(search(engine, Term("U.S."))) == {a[1]}
     assert ids(search(engine, Phrase("russia's banks"))) == {a[1]}
     assert ids(search(engine, Phrase("banks russia"))) == set()
@@ -207,7 +213,7 @@ def test_get_more_like_this_and_facet_values(engine) -> None:
     assert engine.get(ARTICLES[4].id).title == ARTICLES[4].title
     assert engine.get("0000000000000000") is None
     similar = engine.more_like_this(ARTICLES[0].id, limit=3)
-    assert similar and similar[0].article.id == ARTICLES[1].id  # the banks/sanctions story
+    assert similar and similar[0].article.content_hash == ARTICLES[1].content_hash
     assert all(h.article.content_hash != ARTICLES[0].content_hash for h in similar)
     values = engine.facet_values("places", "un")
     assert [(v.value, v.count) for v in values] == [("United States", 3)]
