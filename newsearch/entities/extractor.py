@@ -20,6 +20,7 @@ from __future__ import annotations
 import re
 from collections import defaultdict
 from dataclasses import dataclass, field
+from functools import lru_cache
 
 from newsearch.article import Article, dedupe_values, normalize_value
 from newsearch.entities.lexicon import Lexicon, key, lexicon
@@ -45,6 +46,7 @@ _KEEP_POSSESSIVE = frozenset(("People's", "People’s"))  # "People's Republic o
 _HYPHEN_LOWER = re.compile(r"-[a-z].*$")
 _INT = re.compile(r"^\d+$")
 _DIGIT = re.compile(r"\d")
+_SPECIAL = re.compile(r"[\d'’\-]")
 
 #: Lower-case words that may sit inside a name ("Bank of England", "Ludwig van Beethoven").
 CONNECTORS = frozenset(
@@ -66,10 +68,11 @@ class Entities:
     orgs: list[str] = field(default_factory=list)
 
 
-@dataclass
+@dataclass(slots=True)
 class _Mention:
     label: str
     tokens: tuple[str, ...]
+    key: str
     strong: bool = False
     """Typed by the name itself (gazetteer, suffix, title, first name), not by a guess."""
     initial: bool = False
@@ -97,41 +100,64 @@ def _clean(token: str) -> tuple[str, bool]:
     return token, False
 
 
-def _runs(tokens: list[str]) -> list[tuple[int, int, list[str]]]:
-    """Runs of capitalised tokens: (start index, end index, cleaned tokens)."""
+_UPPER = "A-ZÀ-ÖØ-ÞĀĂĄĆČĎĐĒĘĚĞİŁŃŇŐŒŘŚŞŠŢŤŮŰŹŻŽА-ЯЁΑ-Ω"
+_CAP_WORD = (
+    r"(?:(?:[A-Z]\.){2,}"
+    rf"|(?:{_ABBREV})\.(?!\w)"
+    rf"|[{_UPPER}](?:[\w&'’\-]*[\w&])?)"
+)
+_CONNECT = "|".join(sorted((c for c in CONNECTORS if c != "the"), key=len, reverse=True))
+#: A run of capitalised words, joined by spaces and name connectors ("Bank of the West").
+RUN_RE = re.compile(
+    rf"(?=[{_UPPER}])(?<![\w&'’.\-]){_CAP_WORD}"
+    rf"(?:[ \t]+(?:(?:of[ \t]+the|{_CONNECT})[ \t]+)*{_CAP_WORD})*"
+)
+_NEXT_RE = re.compile(r"\s*([^\W_](?:[\w&'’\-]*[\w&])?|[^\w\s])")
+_LOWER_WORD = re.compile(r"(?<![\w'’\-])[a-z][\w'’\-]*")
+_INT_TOKEN = re.compile(r"(?<![\w.,:])\d+(?![\w.,:]\d)")
+
+
+def _prev_token(line: str, start: int) -> str:
+    """The token right before ``start``: a word or one punctuation character."""
+    before = line[max(0, start - 40) : start].rstrip()
+    if not before:
+        return ""
+    last = before[-1]
+    if not last.isalnum():
+        return last
+    return before.rsplit(None, 1)[-1].lstrip("\"'([{“‘«-–—")
+
+
+def _runs(line: str) -> list[tuple[list[str], str, str]]:
+    """Runs of capitalised words in a line: (words, token before, token after).
+
+    A possessive or a lower-case hyphen suffix ends a name ("Putin's Russia", "Beijing-based
+    firm"); a word with a digit is a model number and splits the run ("Airbus A380").
+    """
     runs = []
-    n = len(tokens)
-    i = 0
-    while i < n:
-        tok = tokens[i]
-        if not tok[0].isupper() or _DIGIT.search(tok):
-            i += 1
+    for match in RUN_RE.finditer(line):
+        start = match.start()
+        prev = _prev_token(line, start)
+        text = match.group()
+        if not _SPECIAL.search(text):
+            found = _NEXT_RE.match(line, match.end())
+            runs.append((text.split(), prev, found.group(1) if found else ""))
             continue
-        start = i
         words: list[str] = []
-        while i < n:
-            tok = tokens[i]
-            if tok[0].isupper():
-                if _DIGIT.search(tok):
-                    break  # a model number: "Airbus A380", "TU-95"
-                cleaned, ends = _clean(tok)
-                words.append(cleaned)
-                i += 1
-                if ends:
-                    break
+        for tok in text.split():
+            if _DIGIT.search(tok):
+                if words:
+                    runs.append((words, prev, tok))
+                words, prev = [], tok
                 continue
-            if (
-                words
-                and tok in CONNECTORS
-                and i + 1 < n
-                and tokens[i + 1][0].isupper()
-                and (tok != "the" or words[-1] == "of")
-            ):
-                words.append(tok)
-                i += 1
-                continue
-            break
-        runs.append((start, i, words))
+            cleaned, ends = _clean(tok)
+            words.append(cleaned)
+            if ends:
+                runs.append((words, prev, ""))
+                words, prev = [], tok
+        if words:
+            found = _NEXT_RE.match(line, match.end())
+            runs.append((words, prev, found.group(1) if found else ""))
     return runs
 
 
@@ -265,74 +291,86 @@ def _lines(title: str, body: str) -> list[str]:
     return text.split("\n")
 
 
-def _mentions(title: str, body: str, lex: Lexicon) -> list[_Mention]:
-    typer = _Typer(lex)
-    common = lex.common
+@lru_cache(maxsize=50_000)
+def _pieces(words: tuple[str, ...], caps: bool) -> tuple[tuple[tuple[str, ...], bool], ...]:
+    """A run split at capitalised common words ("The", "But", "Monday"), connectors trimmed:
+    (piece, piece starts the run)."""
+    lex = lexicon()
     stop = lex.stop
+    typer = _Typer(lex)
+    pieces: list[tuple[tuple[str, ...], bool]] = []
+    cur: list[str] = []
+    first = True
+    cur_first = True
+    j, nw = 0, len(words)
+    while j < nw:
+        word = words[j]
+        if (
+            word[0].isupper()
+            and word.casefold() in stop
+            and (caps or len(word) < 2 or not word.isupper())
+        ):
+            # "New York", "The Hague": a name that starts with a common word
+            m = typer.known_at(list(words), j, nw)
+            if m:
+                cur.extend(words[j : j + m])
+                j += m
+                continue
+            if cur:
+                pieces.append((tuple(cur), cur_first))
+            cur = []
+            cur_first = False
+            first = False
+            j += 1
+            continue
+        cur.append(word)
+        j += 1
+    if cur:
+        pieces.append((tuple(cur), cur_first and first))
+    out = []
+    for piece, piece_first in pieces:
+        trimmed = tuple(_strip_connectors(list(piece)))
+        if trimmed:
+            out.append((trimmed, piece_first))
+    return tuple(out)
+
+
+@lru_cache(maxsize=50_000)
+def _typed(piece: tuple[str, ...]) -> tuple[tuple[str, tuple[str, ...], bool, str], ...]:
+    """(label, words, strong, key) parts of one piece, from the name alone."""
+    parts = _Typer(lexicon()).split(list(piece))
+    return tuple((label, tuple(part), strong, key(" ".join(part))) for label, part, strong in parts)
+
+
+def _mentions(title: str, body: str, lex: Lexicon) -> list[_Mention]:
+    common = lex.common
     mentions: list[_Mention] = []
     lines = [line for line in _lines(title, body) if line.strip()]
-    tokenised = [TOKEN_RE.findall(line) for line in lines]
-    vocab: set[str] = set().union(*tokenised) if tokenised else set()
-    for index, (line, tokens) in enumerate(zip(lines, tokenised, strict=True)):
-        if not tokens:
-            continue
-        caps = line.isupper() or (index == 0 and bool(title) and _title_case(tokens, common))
+    vocab = set(_LOWER_WORD.findall(f"{title}\n{body}"))
+    for index, line in enumerate(lines):
+        caps = line.isupper() or (
+            index == 0 and bool(title) and _title_case(TOKEN_RE.findall(line), common)
+        )
         line_mentions: list[_Mention] = []
-        for start, end, words in _runs(tokens):
-            prev = tokens[start - 1] if start else ""
-            initial = start == 0 or prev in _SENTENCE_OPENERS
-            nxt = tokens[end] if end < len(tokens) else ""
-            # split the run at capitalised common words ("The", "But", "Monday")
-            pieces: list[tuple[list[str], bool]] = []
-            cur: list[str] = []
-            cur_initial = initial
-            j, nw = 0, len(words)
-            while j < nw:
-                word = words[j]
-                if (
-                    word[0].isupper()
-                    and word.casefold() in stop
-                    and (caps or len(word) < 2 or not word.isupper())
-                ):
-                    # "New York", "The Hague": a name that starts with a common word
-                    m = typer.known_at(words, j, nw)
-                    if m:
-                        cur.extend(words[j : j + m])
-                        j += m
-                        continue
-                    if cur:
-                        pieces.append((cur, cur_initial))
-                    cur = []
-                    cur_initial = False
-                    j += 1
-                    continue
-                cur.append(word)
-                j += 1
-            if cur:
-                pieces.append((cur, cur_initial))
-            for piece, piece_initial in pieces:
-                piece = _strip_connectors(piece)
+        for words, prev, nxt in _runs(line):
+            initial = not prev or prev in _SENTENCE_OPENERS
+            for piece, first in _pieces(tuple(words), caps):
+                piece_initial = initial and first
                 if (
                     piece_initial
                     and len(piece) >= 2
                     and _is_word(piece[0], vocab, lex)
-                    and not _named_whole(piece, lex)
+                    and not _named_whole(list(piece), lex)
                 ):
-                    piece = _strip_connectors(piece[1:])
-                if not piece:
-                    continue
-                for label, part, strong in typer.split(piece):
+                    piece = tuple(_strip_connectors(list(piece[1:])))
+                    if not piece:
+                        continue
+                prev_low, next_low = prev.casefold(), nxt.casefold()
+                scored = bool(_INT.match(nxt))
+                for label, part, strong, k in _typed(piece):
                     line_mentions.append(
-                        _Mention(
-                            label,
-                            tuple(part),
-                            strong=strong,
-                            initial=piece_initial and part[0] == piece[0],
-                            prev=prev.casefold(),
-                            next=nxt.casefold(),
-                            caps=caps,
-                            scored=bool(_INT.match(nxt)),
-                        )
+                        _Mention(label, part, k, strong, piece_initial and part[0] == piece[0],
+                                 prev_low, next_low, caps, scored)
                     )
         for m in line_mentions:
             if m.label == UNK:
@@ -342,7 +380,7 @@ def _mentions(title: str, body: str, lex: Lexicon) -> list[_Mention]:
                     m.label = PER
         # results lines: "Leeds 2 Manchester United 1" -> teams
         if sum(1 for m in line_mentions if m.scored) >= 2 or (
-            line_mentions and line_mentions[0].scored and sum(map(_is_int, tokens)) >= 3
+            line_mentions and line_mentions[0].scored and len(_INT_TOKEN.findall(line)) >= 3
         ):
             for m in line_mentions:
                 if m.scored and m.label in (LOC, UNK):
@@ -387,10 +425,6 @@ def _is_word(word: str, vocab: set[str], lex: Lexicon) -> bool:
     return low.endswith(_WORD_ENDINGS)
 
 
-def _is_int(token: str) -> bool:
-    return token.isdigit()
-
-
 def _display(tokens: tuple[str, ...]) -> str:
     text = " ".join(tokens)
     text = text.replace(" & ", " & ")
@@ -425,7 +459,7 @@ def find_entities(title: str, body: str) -> Entities:
     for m in mentions:
         if m.caps:
             continue
-        k = key(" ".join(m.tokens))
+        k = m.key
         if m.label != UNK:
             votes[k][m.label] += 2.0 if m.strong else 1.0
         if k not in surface or (surface[k][0].isupper() and not m.tokens[0].isupper()):
@@ -436,14 +470,10 @@ def find_entities(title: str, body: str) -> Entities:
     org_parts: set[str] = set()
     loc_parts: set[str] = set()
 
-    def label_of(k: str) -> str | None:
-        v = votes.get(k)
-        if not v:
-            return None
-        return max(v.items(), key=lambda kv: kv[1])[0]
+    decided = {k: max(v.items(), key=lambda kv: kv[1])[0] for k, v in votes.items()}
+    label_of = decided.get
 
-    for k in list(votes):
-        label = label_of(k)
+    for k, label in decided.items():
         words = k.split()
         if len(words) >= 2:
             if label == PER:
@@ -454,11 +484,11 @@ def find_entities(title: str, body: str) -> Entities:
                 loc_parts.update(words)
 
     # a document that names more people than organisations: unknown names are likely people
-    labels = [label_of(k) for k in votes]
+    labels = list(decided.values())
     people_first = labels.count(PER) >= PEOPLE_PRIOR * labels.count(ORG)
     found: dict[str, dict[str, tuple[str, ...]]] = {PER: {}, LOC: {}, ORG: {}}
     for m in mentions:
-        k = key(" ".join(m.tokens))
+        k = m.key
         label = label_of(k)
         if m.caps:
             # headlines: only names the text or the gazetteer knows
@@ -468,8 +498,7 @@ def find_entities(title: str, body: str) -> Entities:
                 continue
             found[label].setdefault(k, surface.get(k, _titlecase(m.tokens, lex)))
             continue
-        words = k.split()
-        if len(words) == 1 and k in person_parts and label in (None, PER, UNK):
+        if " " not in k and k in person_parts and label in (None, PER, UNK):
             continue  # "Putin" after "Vladimir Putin"
         if label is None:
             label = _guess(m, k, lex, org_parts, loc_parts, person_parts, people_first)
