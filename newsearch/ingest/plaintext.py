@@ -72,7 +72,7 @@ def parse(text: str, ctx: ParseContext) -> list[Article]:
         index += 1
     if index == len(lines):
         raise IngestError(NO_BODY, "no text in the file")
-    title = one_line(lines[index])
+    title = re.sub(r"^#{1,6}\s+", "", one_line(lines[index]))  # a Markdown heading
     field = _FIELD.match(title)
     if field and _FIELD_NAMES.get(field.group(1).strip().lower()) == "title":
         title = field.group(2).strip()

@@ -61,6 +61,12 @@ def test_body_lines_that_look_like_headers_stay_in_the_body(tmp_path: Path) -> N
     assert article.body == "By the end of the week, the strike ended."
 
 
+def test_markdown_heading_and_title_prefix(tmp_path: Path) -> None:
+    assert one(tmp_path, "# Ferry Strike Ends\n\nThe strike ended.\n").title == "Ferry Strike Ends"
+    assert one(tmp_path, "Title: Ferry Strike Ends\n\nThe strike ended.\n").title == (
+        "Ferry Strike Ends")
+
+
 def test_windows_line_endings_and_bom(tmp_path: Path) -> None:
     path = tmp_path / "win.txt"
     path.write_bytes("\ufeffFerry Strike Ends\r\n\r\nThe strike ended.\r\n".encode())
