@@ -143,6 +143,14 @@ _AUTHOR_SUFFIX = re.compile(
 )
 
 
+_JOB_WORDS = frozenset(
+    "writer reporter correspondent editor contributor columnist analyst producer journalist "
+    "staff desk team newsroom senior chief deputy associate contributing special political "
+    "foreign business sport sports science tech technology economic economics world news "
+    "health investigative".split()
+)
+
+
 def split_authors(value: object) -> list[str]:
     """Authors from a string (``"By A and B"``, ``"A, B"``) or a list (of strings or dicts)."""
     if value is None:
@@ -158,6 +166,9 @@ def split_authors(value: object) -> list[str]:
     text = re.sub(r"^by\s+", "", text, flags=re.IGNORECASE)
     names = []
     for part in _AUTHOR_SPLIT.split(text):
+        words = part.lower().strip(" .-").split()
+        if words and all(w in _JOB_WORDS or w.rstrip("s") in _JOB_WORDS for w in words):
+            continue  # "Senior Writer", "Political Editor": a job title, not a name
         part = _AUTHOR_SUFFIX.sub("", part).strip(" .-")
         if part and len(part) <= 80 and any(ch.isalpha() for ch in part):
             names.append(part)

@@ -43,6 +43,20 @@ def test_header_lines(tmp_path: Path) -> None:
     assert article.body == "The strike ended."
 
 
+@pytest.mark.parametrize(
+    ("byline", "authors"),
+    [
+        ("By James Carter, Senior Writer", ["James Carter"]),
+        ("By Ana Ruiz, Political Editor, and Tom Hale", ["Ana Ruiz", "Tom Hale"]),
+        ("By Ana Ruiz & Tom Hale", ["Ana Ruiz", "Tom Hale"]),
+        ("Author: Tom Hale Reporter", ["Tom Hale"]),
+        ("By News Desk", []),
+    ],
+)
+def test_bylines(tmp_path: Path, byline: str, authors: list[str]) -> None:
+    assert one(tmp_path, f"Ferry Strike Ends\n{byline}\n\nThe strike ended.\n").authors == authors
+
+
 def test_bare_date_line_and_order(tmp_path: Path) -> None:
     text = "Ferry Strike Ends\n04/07/2020\n\nThe strike ended.\n"
     assert one(tmp_path, text).published == "2020-04-07"
