@@ -452,8 +452,10 @@ def entity(kind: str, name: str) -> Response:
                 "value": e.value,
                 "count": e.count,
                 "entity": url_for("web.entity", kind=param, name=e.value),
+                # Both names: the entity as a query (two values of one facet as filters
+                # would mean either of them), the other as a removable filter.
                 "search": _qs_url("web.search_page", with_changes(
-                    [], add=[(kind, display), (param, e.value)])),
+                    [("q", req.q)], add=[(param, e.value)])),
             } for e in rows[: req.facet_size - 1]],
         })
     search_qs = with_changes([], add=[(kind, display)])

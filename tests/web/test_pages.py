@@ -441,10 +441,13 @@ def test_entity_page(client: FlaskClient, engine: Engine) -> None:
             assert path_of(other.get("href")).startswith(f"/entity/{group}/")
             both = li.cssselect(".related-count")[0]
             pairs = query_of(both.get("href"))
-            assert ("person", name) in pairs and (group, other.text_content()) in pairs
+            assert ("q", f'person:"{name}"') in pairs
+            assert (group, other.text_content()) in pairs
             n = int(both.text_content())
             assert n == core(engine, q=f'person:"{name}"',
                              **{group: other.text_content()}).total
+            _, followed = get(client, both.get("href"))
+            assert total_on_page(followed) == n
     # latest articles, newest first, each naming the person
     latest = doc.cssselect("section.latest .hit")
     assert 1 <= len(latest) <= 10
