@@ -188,17 +188,57 @@ def _is_free_text(node: Node) -> bool:
     return isinstance(node, (Term, Phrase, Prefix)) and node.field in (None, "title", "body")
 
 
-def fallback_query(node: Node) -> Node | None:
-    """The OR form of a multi-word AND query: its free-text words become optional (ranked by
-    BM25 on how many and how well they match), everything else (fields, dates, NOT) stays
-    required. None when the query is not an AND of at least two free-text words."""
+#: English function words: in the OR fallback they would match nearly every article and
+#: drown the words that carry the meaning of a pasted sentence. (Only the fallback drops
+#: them; AND queries and phrases keep every word.)
+STOP_WORDS = frozenset("""
+a about above after again against all also am an and any are as at be because been before
+being below between both but by can could did do does doing down during each few for from
+further had has have having he her here hers herself him himself his how i if in into is it
+its itself just me more most my myself no nor not now of off on once only or other our ours
+ourselves out over own same she should so some such than that the their theirs them
+themselves then there these they this those through to too under until up very was we were
+what when where which while who whom why will with would you your yours yourself yourselves
+s t
+""".split())
+COMMON_FRACTION = 0.3
+"""In the OR fallback, a word found in more than this share of all articles is dropped
+(unless no other word is left): it cannot tell articles apart."""
+
+
+def fallback_query(node: Node, engine: Engine | None = None) -> Node | None:
+    """The OR form of a multi-word AND query, or None when ``node`` is not an AND of at least
+    two free-text words.
+
+    The free-text words become optional, ranked by BM25 on how many and how well they match;
+    everything else (field terms, dates, NOT) stays required. Unquoted compounds the analyser
+    splits (``nam's``, ``u.s``) count as their words. Stop words and (given ``engine``)
+    words in more than :data:`COMMON_FRACTION` of the articles are left out, unless that
+    would leave nothing.
+    """
     if not isinstance(node, And):
         return None
-    words = [c for c in node.children if _is_free_text(c)]
-    if len(words) < 2:
+    leaves = [c for c in node.children if _is_free_text(c)]
+    if len(leaves) < 2:
         return None
     rest = [c for c in node.children if not _is_free_text(c)]
-    optional = Or(tuple(words))
+    words: list[Node] = []
+    for leaf in leaves:
+        if isinstance(leaf, Phrase):
+            words.extend(Term(w, leaf.field) for w in leaf.text.split())
+        else:
+            words.append(leaf)
+    words = list(dict.fromkeys(words))
+    kept = [w for w in words if not (isinstance(w, Term) and w.text.lower() in STOP_WORDS)]
+    if engine is not None and kept:
+        total = engine.count(MatchAll())
+        if total >= 20:
+            common = [w for w in kept if isinstance(w, Term)
+                      and engine.word_frequency(w.text.lower()) > COMMON_FRACTION * total]
+            if len(common) < len(kept):
+                kept = [w for w in kept if w not in common]
+    chosen = kept or words
+    optional = chosen[0] if len(chosen) == 1 else Or(tuple(chosen))
     if not rest:
         return optional
     if all(isinstance(c, Not) for c in rest):
@@ -254,6 +294,8 @@ def suggest_query(engine: Engine, text: str) -> str | None:
                 word = m.group().lower()
                 if len(word) < 3 or word.isdigit():
                     continue
+                if engine.word_frequency(word) > 0:
+                    continue  # a word of the index is not a typo, even when it is rare
                 better = engine.suggest_word(word)
                 if better and better != word:
                     edits.append((offset + m.start(), offset + m.end(), better))
@@ -324,7 +366,7 @@ def plan_query(engine: Engine, request: SearchRequest,
     """The query tree ``request`` runs with, and whether it is the OR fallback (for export:
     the same articles the search page showed)."""
     node = parse_query(request.q, max_length=_max_length(settings))
-    alt = fallback_query(node)
+    alt = fallback_query(node, engine)
     if alt is not None and engine.count(node, _filters(request)) < FALLBACK_BELOW:
         if engine.count(alt, _filters(request)) > 0:
             return alt, True
@@ -350,8 +392,8 @@ def search(engine: Engine, request: SearchRequest, *,
     result = engine.search(query)
     strict_total = result.total
     fallback = False
-    alt = fallback_query(node)
-    if alt is not None and strict_total < FALLBACK_BELOW:
+    alt = fallback_query(node, engine) if strict_total < FALLBACK_BELOW else None
+    if alt is not None:
         alt_result = engine.search(replace(query, query=alt))
         if alt_result.total > strict_total:
             result, fallback = alt_result, True
