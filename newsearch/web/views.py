@@ -277,7 +277,9 @@ def _render_search(pairs: list[tuple[str, str]], *, error: str | None = None,
         context.update({
             "req": req,
             "hits": _hit_views(result, pairs),
-            "facet_blocks": _facet_blocks(result, pairs, more, facet_size),
+            # With no results, only the facets with a selected value are worth showing.
+            "facet_blocks": [b for b in _facet_blocks(result, pairs, more, facet_size)
+                             if result.total or b["rows"]],
             "timeline": timeline,
             "sorts": [(name, label, with_changes(pairs, replace={"sort": name}))
                       for name, label in (("relevance", "Relevance"), ("newest", "Newest"),

@@ -294,6 +294,8 @@ def test_empty_state_helps(client: FlaskClient) -> None:
     assert any(("q", "qqqxyzzy") in query_of(h) and not any(k == "place" for k, _ in
                                                             query_of(h)) for h in hrefs)
     assert not doc.cssselect("nav.pagination")
+    # only the facet with the selected value is left in the sidebar
+    assert [h.text_content() for h in doc.cssselect(".facets h3")] == ["Places"]
 
 
 @pytest.mark.parametrize("q", ["(strike", 'title:"unclosed', "*", "a OR"])
