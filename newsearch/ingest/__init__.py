@@ -150,9 +150,8 @@ def read_file(
     try:
         articles = PARSERS[fmt](text, ctx)
     except IngestError as exc:
-        exc.path = exc.path or shown
-        if not exc.args or not str(exc.args[0]).startswith(shown):
-            exc.args = (f"{shown}: {exc.message}",)
+        if exc.path is None:
+            raise IngestError(exc.reason, exc.message, shown) from None
         raise
     except RecursionError:
         raise IngestError(PARSE_ERROR, "content nested too deeply to parse", shown) from None

@@ -61,6 +61,10 @@ class IngestError(Exception):
         self.path = path
         super().__init__(f"{path}: {message}" if path else message)
 
+    def __reduce__(self) -> tuple[type[IngestError], tuple[str, str, str | None]]:
+        # picklable across worker processes
+        return (type(self), (self.reason, self.message, self.path))
+
 
 @dataclass
 class ParseContext:

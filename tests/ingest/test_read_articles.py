@@ -34,6 +34,16 @@ def test_reasons_are_declared() -> None:
         IngestError("no-such-reason", "x")
 
 
+def test_error_pickles(tmp_path: Path) -> None:
+    import pickle
+
+    with pytest.raises(IngestError) as info:
+        read_articles(tmp_path / "gone.txt")
+    copy = pickle.loads(pickle.dumps(info.value))
+    assert (copy.reason, copy.message, copy.path, str(copy)) == (
+        info.value.reason, info.value.message, info.value.path, str(info.value))
+
+
 def test_too_large_is_checked_before_reading(tmp_path: Path, monkeypatch: pytest.MonkeyPatch
                                              ) -> None:
     path = tmp_path / "big.txt"
