@@ -82,7 +82,9 @@ class _Mention:
     caps: bool = False
     """Comes from an upper-case line (headline)."""
     scored: bool = False
-    """Followed by a score in a results line."""
+    """Followed by a number."""
+    team: bool = False
+    """A team: followed by a score in a results or standings line."""
 
 
 def _clean(token: str) -> tuple[str, bool]:
@@ -106,7 +108,7 @@ _CAP_WORD = (
     rf"|(?:{_ABBREV})\.(?!\w)"
     rf"|[{_UPPER}](?:[\w&'’\-]*[\w&])?)"
 )
-_CONNECT = "|".join(sorted((c for c in CONNECTORS if c != "the"), key=len, reverse=True))
+_CONNECT = "|".join(sorted((c for c in CONNECTORS if c != "the"), key=len, reverse=True)) + "|and"
 #: A run of capitalised words, joined by spaces and name connectors ("Bank of the West").
 RUN_RE = re.compile(
     rf"(?=[{_UPPER}])(?<![\w&'’.\-]){_CAP_WORD}"
@@ -114,7 +116,7 @@ RUN_RE = re.compile(
 )
 _NEXT_RE = re.compile(r"\s*([^\W_](?:[\w&'’\-]*[\w&])?|[^\w\s])")
 _LOWER_WORD = re.compile(r"(?<![\w'’\-])[a-z][\w'’\-]*")
-_INT_TOKEN = re.compile(r"(?<![\w.,:])\d+(?![\w.,:]\d)")
+_NUMBER = re.compile(r"(?<![\w.])\d[\d.,:/]*")
 
 
 def _prev_token(line: str, start: int) -> str:
@@ -248,10 +250,8 @@ class _Typer:
             if i + 1 < n and (key(word) in lex.demonyms or word in CONNECTORS):
                 i += 1
                 continue
-            if i + 1 < n and word in lex.first_names:
-                break
             m = self.place_at(words, i, n)
-            if m and i + m < n:
+            if m and i + m < n and (m >= 2 or word not in lex.first_names):
                 parts.append((LOC, words[i : i + m], True))
                 i += m
                 continue
@@ -273,9 +273,22 @@ class _Typer:
             and rest[0].casefold() not in lex.common
         ):
             parts.append((ORG, rest, False))
+        elif parts and parts[-1][0] == LOC and len(parts[-1][1]) + len(rest) == len(words):
+            # a place and an unknown name: "Florida Marlins", "Kansai Electric Power"
+            parts[-1] = (ORG, words, False)
+        elif len(rest) >= 2 and self.ends_with_place(rest):
+            parts.append((ORG, rest, False))  # "Dynamo Moscow", "Inter Milan"
         else:
             parts.append((UNK, rest, False))
         return parts
+
+    def ends_with_place(self, words: list[str]) -> bool:
+        """An unknown word, then a place: "Dynamo Moscow" (not "Greater London")."""
+        n = len(words)
+        for j in range(1, n):
+            if self.place_at(words, j, n) == n - j:
+                return words[0] not in self.lex.first_names
+        return False
 
 
 def _strip_connectors(words: list[str]) -> list[str]:
@@ -338,7 +351,23 @@ def _pieces(words: tuple[str, ...], caps: bool) -> tuple[tuple[tuple[str, ...], 
 @lru_cache(maxsize=50_000)
 def _typed(piece: tuple[str, ...]) -> tuple[tuple[str, tuple[str, ...], bool, str], ...]:
     """(label, words, strong, key) parts of one piece, from the name alone."""
-    parts = _Typer(lexicon()).split(list(piece))
+    typer = _Typer(lexicon())
+    words = list(piece)
+    if "and" in words and typer.whole(words) is None:
+        # "Northrop Grumman and Airbus": two names, unless the whole is one
+        # ("Bosnia and Herzegovina", "Defence and Space Company")
+        parts = []
+        segment: list[str] = []
+        for word in [*words, "and"]:
+            if word == "and":
+                segment = _strip_connectors(segment)
+                if segment:
+                    parts.extend(typer.split(segment))
+                segment = []
+            else:
+                segment.append(word)
+    else:
+        parts = typer.split(words)
     return tuple((label, tuple(part), strong, key(" ".join(part))) for label, part, strong in parts)
 
 
@@ -380,11 +409,11 @@ def _mentions(title: str, body: str, lex: Lexicon) -> list[_Mention]:
                     m.label = PER
         # results lines: "Leeds 2 Manchester United 1" -> teams
         if sum(1 for m in line_mentions if m.scored) >= 2 or (
-            line_mentions and line_mentions[0].scored and len(_INT_TOKEN.findall(line)) >= 3
+            line_mentions and line_mentions[0].scored and len(_NUMBER.findall(line)) >= 2
         ):
             for m in line_mentions:
                 if m.scored and m.label in (LOC, UNK):
-                    m.label, m.strong = ORG, True
+                    m.label, m.strong, m.team = ORG, True, True
         mentions.extend(line_mentions)
     return mentions
 
@@ -479,7 +508,7 @@ def find_entities(title: str, body: str) -> Entities:
     votes: dict[str, dict[str, float]] = defaultdict(lambda: defaultdict(float))
     surface: dict[str, tuple[str, ...]] = {}
     for m in mentions:
-        if m.caps:
+        if m.caps and not m.team:
             continue
         k = m.key
         if m.label != UNK:
@@ -514,7 +543,9 @@ def find_entities(title: str, body: str) -> Entities:
         label = label_of(k)
         if m.caps:
             # headlines: only names the text or the gazetteer knows
-            if label is None:
+            if m.team:
+                label = ORG
+            elif label is None:
                 label = typer_whole(lex, m.tokens)
             if label is None or label == UNK:
                 continue
