@@ -428,7 +428,7 @@ def entity(kind: str, name: str) -> Response:
     # so dropping double quotes from the name changes nothing but makes it quotable.
     quoted = name.replace('"', " ")
     req = SearchRequest(q=f'{kind}:"{quoted}"', sort="newest", page=1, size=10,
-                        facets=("people", "places", "orgs", "year"),
+                        facets=("people", "places", "orgs"),
                         facet_size=int(_settings().get("facet_size", 10)) + 1)
     try:
         result = search(_engine(), req, settings=_settings())
@@ -467,7 +467,7 @@ def entity(kind: str, name: str) -> Response:
             [(kind, display)], replace={"from": b.start, "to": b.end})),
         title=f"Articles naming {display} over time",
     )
-    years = [e for e in result.facets.get("year", []) if e.value != "undated"]
+    dated = [b for b in result.timeline if b.count]
     html = render_template(
         "entity.html",
         kind=kind,
@@ -478,8 +478,8 @@ def entity(kind: str, name: str) -> Response:
         related=related,
         latest=_hit_views(result, [(kind, display)]),
         search_url=_qs_url("web.search_page", search_qs),
-        first_year=min((e.value for e in years), default=None),
-        last_year=max((e.value for e in years), default=None),
+        first_year=dated[0].start[:4] if dated else None,
+        last_year=dated[-1].end[:4] if dated else None,
     )
     return Response(html, mimetype="text/html")
 

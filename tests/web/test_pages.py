@@ -433,6 +433,9 @@ def test_entity_page(client: FlaskClient, engine: Engine) -> None:
         int(m) for m in re.findall(r"(\d+) undated",
                                    " ".join(p.text_content()
                                             for p in doc.cssselect(".undated-note")))) == count
+    dated = [b for b in core(engine, person=name).timeline if b.count]
+    summary = doc.cssselect(".entity-summary")[0].text_content()
+    assert dated[0].start[:4] in summary and dated[-1].end[:4] in summary
     # co-occurring entities: never itself, each with a count of articles naming both
     people = doc.cssselect("section[aria-labelledby=related-person] li")
     names = [li.cssselect(".related-name")[0].text_content() for li in people]
