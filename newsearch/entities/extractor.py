@@ -46,6 +46,7 @@ _KEEP_POSSESSIVE = frozenset(("People's", "People’s"))  # "People's Republic o
 _HYPHEN_LOWER = re.compile(r"-[a-z].*$")
 _INT = re.compile(r"^\d+$")
 _DIGIT = re.compile(r"\d")
+_INITIAL = re.compile(r"^(?:[A-Z]\.)+$")
 _SPECIAL = re.compile(r"[\d'’\-]")
 
 #: Lower-case words that may sit inside a name ("Bank of England", "Ludwig van Beethoven").
@@ -104,7 +105,7 @@ def _clean(token: str) -> tuple[str, bool]:
 
 _UPPER = "A-ZÀ-ÖØ-ÞĀĂĄĆČĎĐĒĘĚĞİŁŃŇŐŒŘŚŞŠŢŤŮŰŹŻŽА-ЯЁΑ-Ω"
 _CAP_WORD = (
-    r"(?:(?:[A-Z]\.){2,}"
+    rf"(?:(?:[A-Z]\.){{2,}}|[A-Z]\.(?=[ \t]+[{_UPPER}])"
     rf"|(?:{_ABBREV})\.(?!\w)"
     rf"|[{_UPPER}](?:[\w&'’\-]*[\w&])?)"
 )
@@ -116,7 +117,7 @@ RUN_RE = re.compile(
 )
 _NEXT_RE = re.compile(r"\s*([^\W_](?:[\w&'’\-]*[\w&])?|[^\w\s])")
 _LOWER_WORD = re.compile(r"(?<![\w'’\-])[a-z][\w'’\-]*")
-_NUMBER = re.compile(r"(?<![\w.])\d[\d.,:/]*")
+_NUMBER = re.compile(r"(?<![\w.\-])\d[\d.,:/]*")
 
 
 def _prev_token(line: str, start: int) -> str:
@@ -262,8 +263,8 @@ class _Typer:
         label = self.whole(rest)
         if label:
             parts.append((label, rest, True))
-        elif len(rest) >= 2 and rest[0] in lex.first_names:
-            parts.append((PER, rest, True))
+        elif len(rest) >= 2 and (rest[0] in lex.first_names or _INITIAL.match(rest[0])):
+            parts.append((PER, rest, True))  # "Peter Such", "J. Adams"
         elif len(rest) == 1 and key(rest[0]) in lex.demonyms:
             pass
         elif (
@@ -412,7 +413,10 @@ def _mentions(title: str, body: str, lex: Lexicon) -> list[_Mention]:
             line_mentions and line_mentions[0].scored and len(_NUMBER.findall(line)) >= 2
         ):
             for m in line_mentions:
-                if m.scored and m.label in (LOC, UNK):
+                if m.scored and (
+                    m.label == LOC
+                    or (m.label == UNK and not _is_word(m.tokens[0], vocab, lex))
+                ):
                     m.label, m.strong, m.team = ORG, True, True
         mentions.extend(line_mentions)
     return mentions
