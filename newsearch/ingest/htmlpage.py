@@ -11,6 +11,7 @@ extensive text search, so the date comes from the page's metadata and URL: date_
 from __future__ import annotations
 
 import logging
+import re
 from datetime import datetime
 from typing import Any
 
@@ -112,6 +113,12 @@ def parse(text: str, ctx: ParseContext) -> list[Article]:
             tags.extend(split_list(value))
     if not tags and doc.tags:
         tags = split_list(doc.tags)
+    publisher = doc.sitename or ""
+    if not publisher:  # "Story title | Site Name" in <title>
+        raw_title = next((one_line(el.text_content()) for el in tree.iter("title")), "")
+        match = re.match(r"^(.+?)\s+[|\u2013\u2014-]\s+([^|\u2013\u2014]{2,40})$", raw_title)
+        if match and one_line(match.group(1)) == title:
+            publisher = match.group(2).strip()
     authors = split_authors(doc.author) if doc.author else []
     if not authors:
         for key in ("author", "article:author", "byl", "dc.creator"):
@@ -126,7 +133,7 @@ def parse(text: str, ctx: ParseContext) -> list[Article]:
             body=body,
             url=doc.url or "",
             authors=authors,
-            publisher=doc.sitename or "",
+            publisher=publisher,
             section=section,
             published=published,
             date_source=date_source,

@@ -66,9 +66,18 @@ def test_page_without_metadata(tmp_path: Path, no_network: None) -> None:
     path.write_text("<html><body><h1>Harbour Fair</h1><p>" + "The fair returned to the "
                     "harbour this weekend with stalls and music. " * 5 + "</p></body></html>")
     [article] = read_articles(path)
-    assert article.title == "Harbour Fair"
+    assert article.title == "Harbour Fair" and article.publisher == ""
     assert article.published is None and article.date_source == "none"
     assert "fair returned" in article.body
+
+
+def test_site_name_from_the_title_tag(tmp_path: Path, no_network: None) -> None:
+    path = tmp_path / "fair.html"
+    path.write_text("<html><head><title>Harbour Fair Returns | Bay Herald</title></head><body>"
+                    "<article><p>" + "The fair returned to the harbour this weekend. " * 4
+                    + "</p></article></body></html>")
+    [article] = read_articles(path)
+    assert (article.title, article.publisher) == ("Harbour Fair Returns", "Bay Herald")
 
 
 def test_page_without_text(tmp_path: Path, no_network: None) -> None:
