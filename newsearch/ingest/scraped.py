@@ -175,8 +175,8 @@ def _read_header(header: list[str]) -> tuple[str, str, list[str], str]:
             publisher = before[-1]
             while before and before[-1] == publisher:
                 before.pop()
-        elif len(before) >= 3:
-            publisher = before.pop()
+        elif len(before) >= 3 or (len(before) == 2 and len(before[0]) > len(before[1])):
+            publisher = before.pop()  # [section,] title, publisher
     if not before:
         return "", "", authors, publisher
     title = max(before, key=len)

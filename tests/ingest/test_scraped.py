@@ -135,6 +135,14 @@ def test_no_author_no_section(tmp_path: Path) -> None:
     assert article.section == ""
 
 
+def test_title_and_single_publisher_line(tmp_path: Path) -> None:
+    text = PAGE.replace("By Ada Marsh and Piet Jansen\nValley Ledger\n", "").replace(
+        "Business\n\n", "", 1)
+    [article] = read_articles(write(tmp_path, text))
+    assert (article.title, article.publisher, article.section) == (
+        "Glassworks Reopens After Flood Repairs", "Valley Ledger", "")
+
+
 def test_without_end_markers_teasers_are_still_cut(tmp_path: Path) -> None:
     text = PAGE.replace("Comments / 3\n\nRelated\n", "", 1)
     [article] = read_articles(write(tmp_path, text))
