@@ -123,11 +123,12 @@ def _cpu_jobs(jobs: int) -> int:
 
 
 def parse_files(paths: Sequence[str], *, jobs: int = 0, date_order: str = "mdy",
-                max_bytes: int = 50 * 2**20) -> Iterator[FileResult]:
+                max_bytes: int = 50 * 2**20, analyze_text: bool = False) -> Iterator[FileResult]:
     """:func:`newsearch.pipeline.process_file` over ``paths``, in order, across ``jobs``
     worker processes (0: one per core), with a bounded number of chunks in flight."""
     jobs = _cpu_jobs(jobs)
     if jobs == 1 or len(paths) < 4:
+        # In this process: the writer analyses the text itself, nothing to gain.
         for path in paths:
             yield process_file(path, date_order=date_order, max_bytes=max_bytes)
         return
@@ -144,7 +145,7 @@ def parse_files(paths: Sequence[str], *, jobs: int = 0, date_order: str = "mdy",
             return
         try:
             inflight.append((part, pool.submit(process_chunk, list(part), date_order,
-                                               max_bytes)))
+                                               max_bytes, analyze_text)))
         except Exception:  # noqa: BLE001 - a broken pool: go on in this process
             broken = True
             inflight.append((part, None))
@@ -254,8 +255,10 @@ def _run(writer, roots: list[str], summary: IndexSummary, *, rebuild: bool,  # n
     total = len(todo)
     if progress:
         progress(0, total)
+    analyze_text = bool(getattr(writer, "accepts_analysis", False))
     for done, result in enumerate(parse_files(todo, jobs=jobs, date_order=date_order,
-                                              max_bytes=max_bytes), 1):
+                                              max_bytes=max_bytes, analyze_text=analyze_text),
+                                  1):
         path = result.path
         if result.skipped:
             summary.skip(result.skipped, path, result.message)

@@ -14,11 +14,15 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from newsearch.analysis import terms, words
 from newsearch.article import Article
 from newsearch.entities import extract_entities
 from newsearch.ingest import IngestError, read_articles
 
 log = logging.getLogger(__name__)
+
+#: Name of the attribute that carries an article's pre-analysed text (see :func:`analyze`).
+ANALYSIS_ATTR = "_analysis"
 
 #: Skip reason for an unexpected error in a parser or the entity extractor (a bug of ours):
 #: the file is reported and skipped, the run goes on.
@@ -46,9 +50,22 @@ def file_signature(path: str | os.PathLike[str]) -> str:
     return f"{st.st_size}:{st.st_mtime_ns}"
 
 
+def analyze(article: Article) -> Article:
+    """Attach the analysed text (title terms, body terms, distinct unstemmed words, all from
+    ``newsearch.analysis``) to ``article`` so that an engine writer can skip the analysis: done
+    in the parser processes, it takes work off the one process that writes the index. Not
+    part of the article's data (``to_json``, equality); engines may ignore it."""
+    setattr(article, ANALYSIS_ATTR, (
+        terms(article.title), terms(article.body),
+        list(dict.fromkeys(words(f"{article.title}\n{article.body}")))))
+    return article
+
+
 def process_file(path: Path | str, *, date_order: str = "mdy",
-                 max_bytes: int = 50 * 2**20) -> FileResult:
-    """Read ``path`` and extract the entities of its articles; never raises for a bad file."""
+                 max_bytes: int = 50 * 2**20, analyze_text: bool = False) -> FileResult:
+    """Read ``path`` and extract the entities of its articles; never raises for a bad file.
+
+    ``analyze_text`` also pre-analyses each article's text (:func:`analyze`)."""
     shown = str(Path(path).absolute())
     try:
         articles = read_articles(path, date_order=date_order, max_bytes=max_bytes)
@@ -64,6 +81,8 @@ def process_file(path: Path | str, *, date_order: str = "mdy",
     try:
         for article in articles:
             extract_entities(article)
+            if analyze_text:
+                analyze(article)
     except Exception as exc:  # noqa: BLE001
         log.exception("entity extraction failed on %s", shown)
         return FileResult(shown, "", skipped=INTERNAL_ERROR,
@@ -72,6 +91,8 @@ def process_file(path: Path | str, *, date_order: str = "mdy",
     return FileResult(shown, signature, articles)
 
 
-def process_chunk(paths: Sequence[str], date_order: str, max_bytes: int) -> list[FileResult]:
+def process_chunk(paths: Sequence[str], date_order: str, max_bytes: int,
+                  analyze_text: bool = False) -> list[FileResult]:
     """:func:`process_file` over several files (one task of a worker process)."""
-    return [process_file(p, date_order=date_order, max_bytes=max_bytes) for p in paths]
+    return [process_file(p, date_order=date_order, max_bytes=max_bytes,
+                         analyze_text=analyze_text) for p in paths]

@@ -39,6 +39,7 @@ import numpy as np
 from whoosh import fields, formats
 from whoosh import query as wq
 from whoosh.analysis import Analyzer, Token
+from whoosh.codec import whoosh3
 from whoosh.filedb.filestore import FileStorage
 from whoosh.index import TOC, EmptyIndexError, FileIndex, clean_files
 from whoosh.multiproc import MpWriter
@@ -70,6 +71,9 @@ from newsearch.engine.forward import (
 
 log = logging.getLogger(__name__)
 
+ANALYSIS_ATTR = "_analysis"
+"""Attribute of an Article holding its pre-analysed text (``newsearch.pipeline.analyze``)."""
+
 NAME = "whoosh"
 SCHEMA_VERSION = 1
 META_FILE = "newsearch.json"
@@ -86,6 +90,24 @@ MAX_PREFIX_TERMS = 1000
 MAX_EXPANDED_TERMS = 4000
 MIN_PREFIX = 2
 MAX_DEPTH = 64
+
+
+# -- Whoosh fixes ------------------------------------------------------------------------
+
+
+def _cached_reader(self, fieldname, column):  # noqa: ANN001, ANN202
+    """W3PerDocReader._cached_reader that also remembers a missing column: Whoosh asks for the
+    length column of unscored fields once per posting, and each miss was an ``os.stat``
+    (about a quarter of commit time when profiled)."""
+    try:
+        return self._readers[fieldname]
+    except KeyError:
+        reader = self.column_reader(fieldname, column) if self.has_column(fieldname) else None
+        self._readers[fieldname] = reader
+        return reader
+
+
+whoosh3.W3PerDocReader._cached_reader = _cached_reader
 
 
 # -- analysis ----------------------------------------------------------------------------
@@ -211,6 +233,8 @@ def document_fields(article: Article) -> dict[str, object]:
         "title": article.title,
         "body": article.body,
         "words": f"{article.title}\n{article.body}",
+        "_stored_title": article.title,
+        "_stored_body": article.body,
         "published": article.published,
         "day": day,
         "year": year,
@@ -219,6 +243,11 @@ def document_fields(article: Article) -> dict[str, object]:
         "date_source": article.date_source,
         "crawled": article.crawled,
     }
+    analysis = getattr(article, ANALYSIS_ATTR, None)
+    if analysis is not None:
+        # Analysed in a parser process (newsearch.pipeline.analyze): lists bypass the analyzer,
+        # one token per item at consecutive positions, exactly what NewsAnalyzer would give.
+        doc["title"], doc["body"], doc["words"] = analysis
     for name in FACET_FIELDS:
         raw = getattr(article, name)
         values = [raw] if isinstance(raw, str) else list(raw)
@@ -812,6 +841,8 @@ class WhooshWriter(EngineWriter):
     """Write side: holds ``write.lock`` (with our pid) from open to close."""
 
     name = NAME
+    accepts_analysis = True
+    """``add`` uses the text analysis attached by ``newsearch.pipeline.analyze``."""
 
     def __init__(self, index_dir: Path, rebuild: bool = False, procs: int | None = None) -> None:
         self.index_dir = Path(index_dir)
