@@ -220,17 +220,17 @@ class _Typer:
         if words[-1] in lex.misc_suffixes or k in lex.demonyms or k in lex.misc_names:
             return []
         titles = lex.titles
-        if all(w.casefold() in titles or w in CONNECTORS for w in words):
+        if all(key(w) in titles or w in CONNECTORS for w in words):
             return []  # "Chief Executive Officer"
         if "of" in words:
             j = words.index("of")
-            if all(w.casefold() in titles for w in words[:j]) and j + 1 < len(words):
+            if all(key(w) in titles for w in words[:j]) and j + 1 < len(words):
                 return self.split(words[j + 1 :])  # "Chief Executive of General Motors"
         n = len(words)
         # the last title word with a name after it: "House Speaker Nancy Pelosi"
         t = -1
         for j in range(n - 2, -1, -1):
-            if words[j].casefold() in lex.titles and words[j + 1].casefold() not in lex.titles:
+            if key(words[j]) in titles and key(words[j + 1]) not in titles:
                 t = j
                 break
         if t >= 0:
@@ -238,7 +238,7 @@ class _Typer:
             if not right:
                 return []
             left = words[:t]
-            while left and (left[-1].casefold() in lex.titles or left[-1] in CONNECTORS):
+            while left and (key(left[-1]) in titles or left[-1] in CONNECTORS):
                 left = left[:-1]
             parts = self.split(left) if left else []
             label = self.whole(right)
@@ -406,7 +406,7 @@ def _mentions(title: str, body: str, lex: Lexicon) -> list[_Mention]:
             if m.label == UNK:
                 if m.prev in lex.org_cues:
                     m.label = ORG
-                elif m.prev in lex.titles:
+                elif key(m.prev) in lex.titles:
                     m.label = PER
         # results lines: "Leeds 2 Manchester United 1" -> teams
         if sum(1 for m in line_mentions if m.scored) >= 2 or (
@@ -602,12 +602,12 @@ def _guess(
             return None
         if m.prev in _SAID_BEFORE or m.next in _SAID_AFTER:
             return PER
-        if m.prev in lex.titles:
+        if key(m.prev) in lex.titles:
             return PER
         if m.prev in _LOC_PREPS:
             return LOC
         return None
-    if m.prev in lex.titles or m.next in _SAID_AFTER or m.prev in _SAID_BEFORE:
+    if key(m.prev) in lex.titles or m.next in _SAID_AFTER or m.prev in _SAID_BEFORE:
         return PER
     if (
         len(words) <= 3

@@ -69,7 +69,7 @@ class Lexicon:
     stop: frozenset[str]
     """Lower-case function words, time words and numbers: never inside a name either."""
     titles: frozenset[str]
-    """Lower-case words that announce a person (Mr, President, spokesman...)."""
+    """Keys of words that announce a person (Mr, President, spokesman, C.E.O....)."""
     first_names: frozenset[str]
     org_suffixes: frozenset[str]
     org_heads: frozenset[str]
@@ -164,7 +164,7 @@ def lexicon() -> Lexicon:
     """The lexicon, built once per process."""
     stop = frozenset(word.casefold() for word in _words("common_words.txt"))
     common = stop | frozenset(word.casefold() for word in _words("plain_words.txt"))
-    titles = frozenset(word.casefold() for word in _words("titles.txt"))
+    titles = frozenset(key(word) for word in _words("titles.txt"))
     demonyms = frozenset(key(word.replace("_", " ")) for word in _words("demonyms.txt"))
     place_words = _words("place_words.txt")
     orgs = _alias_table("orgs.txt")
