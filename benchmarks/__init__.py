@@ -1,0 +1,1 @@
+"""Benchmarks and evaluations of newsearch (run as ``python -m benchmarks.<name>``)."""
