@@ -425,10 +425,10 @@ def search(engine: Engine, request: SearchRequest, *,
 def get_article(engine: Engine, article_id: str, q: str | None = None, *,
                 settings: Mapping[str, Any] | None = None) -> ArticleView | None:
     """The article with this id (None when there is none), highlighted for ``q``."""
+    node = parse_query(q, max_length=_max_length(settings)) if q and q.strip() else None
     article = engine.get(article_id)
     if article is None:
         return None
-    node = parse_query(q, max_length=_max_length(settings)) if q and q.strip() else None
     similar = [SimilarArticle(h.article.id, h.article.title, h.article.published,
                               h.article.publisher, float(h.score))
                for h in engine.more_like_this(article_id, SIMILAR)]
