@@ -278,5 +278,169 @@ def stats(index_dir: Path | None, top: int, as_json: bool) -> None:
             click.echo(f"  {v.count:>7,}  {v.value}")
 
 
+
+# -- search and serve (the search stage's shells) ---------------------------------------------
+
+_FILTER_OPTIONS = ("person", "place", "org", "tag", "publisher", "author", "section", "year",
+                   "month")
+
+
+def _filter_options(func: Callable[..., Any]) -> Callable[..., Any]:
+    for name in reversed(_FILTER_OPTIONS):
+        func = click.option(f"--{name}", multiple=True, metavar="VALUE",
+                            help=f"Only articles with this {name} (repeatable: any of them).")(func)
+    return func
+
+
+def _plain(html_text: str, bold: bool) -> str:
+    """Snippet HTML -> terminal text: marks in bold (or *stars* without a terminal)."""
+    import html
+    import re
+
+    def mark(m: re.Match[str]) -> str:
+        word = html.unescape(m.group(1))
+        return click.style(word, bold=True) if bold else f"*{word}*"
+
+    text = re.sub(r"<mark>(.*?)</mark>", mark, html_text)
+    return html.unescape(re.sub(r"<[^>]+>", "", text)) if "<" in text else html.unescape(text)
+
+
+@main.command(epilog="""
+\b
+Examples:
+  newsearch search "port strike"
+  newsearch search 'person:"Tomas Okafor" gas' --sort newest
+  newsearch search drought --place Kenya --from 2021-01-01 --json
+  newsearch search europe --exclude publisher="Meridian Wire" --page 2
+""")
+@click.argument("query", nargs=-1)
+@index_option
+@_filter_options
+@click.option("--exclude", multiple=True, metavar="NAME=VALUE",
+              help="Leave out articles with this facet value, e.g. person=\"Xi Jinping\" "
+                   "(repeatable).")
+@click.option("--from", "date_from", metavar="DATE", help="Published on or after (YYYY-MM-DD).")
+@click.option("--to", "date_to", metavar="DATE", help="Published on or before (YYYY-MM-DD).")
+@click.option("--sort", type=click.Choice(["relevance", "newest", "oldest"]), default=None,
+              help="Order [default: relevance with a query, newest without].")
+@click.option("--recency", is_flag=True, help="Boost recent articles in relevance order.")
+@click.option("--page", type=int, default=None, help="Page number [default: 1].")
+@click.option("--size", type=int, default=None, help="Hits per page [default: 10].")
+@click.option("--json", "as_json", is_flag=True, help="Print the API's JSON.")
+def search(query: tuple[str, ...], index_dir: Path | None, exclude: tuple[str, ...],
+           date_from: str | None, date_to: str | None, sort: str | None, recency: bool,
+           page: int | None, size: int | None, as_json: bool, **filters: tuple[str, ...]
+           ) -> None:
+    """Search the index: ranked hits with snippets (QUERY uses the query language of
+    docs/api.md: AND by default, OR, NOT/-, "phrases", person: place: org: date:...)."""
+    from newsearch.engine import EngineError, QueryTooExpensive, open_engine
+    from newsearch.params import EXCLUDE_PREFIX, ParamError, parse_search_params
+    from newsearch.query import QuerySyntaxError
+    from newsearch.search import search as run_search
+
+    settings = resolve_settings()
+    text = " ".join(query)
+    args: dict[str, list[str]] = {"q": [text]}
+    for name in _FILTER_OPTIONS:
+        if filters.get(name):
+            args[name] = list(filters[name])
+    for item in exclude:
+        name, sep, value = item.partition("=")
+        name = name.strip().lower()
+        if not sep or name not in _FILTER_OPTIONS:
+            raise click.BadParameter(
+                f"expected NAME=VALUE with NAME one of {', '.join(_FILTER_OPTIONS)}, "
+                f"got {item!r}", param_hint="--exclude")
+        args.setdefault(EXCLUDE_PREFIX + name, []).append(value.strip().strip('"'))
+    for key, value in (("from", date_from), ("to", date_to), ("sort", sort),
+                       ("page", page), ("size", size)):
+        if value is not None:
+            args[key] = [str(value)]
+    if recency:
+        args["recency"] = ["true"]
+    if not as_json:
+        args["facets"] = ["none"]
+    try:
+        request = parse_search_params(args, settings)
+    except ParamError as exc:
+        hint = "QUERY" if exc.param == "q" else "--" + exc.param.replace(EXCLUDE_PREFIX, "exclude ")
+        raise click.BadParameter(exc.message, param_hint=hint) from None
+    target = _index_dir(index_dir)
+    try:
+        with open_engine(target) as engine:
+            result = run_search(engine, request, settings=settings)
+    except QuerySyntaxError as exc:
+        pointer = " " * exc.position + "^"
+        raise click.BadParameter(f"{exc.message}\n  {text}\n  {pointer}",
+                                 param_hint="QUERY") from None
+    except QueryTooExpensive as exc:
+        raise click.BadParameter(str(exc), param_hint="QUERY") from None
+    except EngineError as exc:
+        raise click.ClickException(str(exc)) from None
+
+    if as_json:
+        click.echo(json.dumps(result.to_json(), ensure_ascii=False, indent=2))
+        return
+    _print_results(result)
+
+
+def _print_results(result: Any) -> None:
+    import shutil
+    import textwrap
+
+    width = max(60, min(shutil.get_terminal_size((100, 24)).columns, 120))
+    bold = sys.stdout.isatty()
+    req = result.request
+    what = f'for "{req.q}"' if req.q.strip() else "in the archive"
+    first = (req.page - 1) * req.size + 1
+    shown = f"{first}-{first + len(result.hits) - 1}" if result.hits else "none"
+    click.echo(f"{result.total:,} articles {what} (showing {shown}, page {req.page} of "
+               f"{result.pages}, {req.sort}, {result.took_ms:.0f} ms)")
+    if result.fallback:
+        click.echo("No article has all the words: showing articles with any of them.")
+    if result.did_you_mean:
+        click.echo(f'Did you mean: "{result.did_you_mean}"?')
+    for number, hit in enumerate(result.hits, start=first):
+        day = (hit.published or "undated")[:10]
+        copies = f"  (+{len(hit.duplicates)} copies)" if hit.duplicates else ""
+        click.echo("")
+        click.echo(f"{number:>3}. {_plain(hit.title_html, bold)}{copies}")
+        meta = " | ".join(x for x in (day, hit.publisher, ", ".join(hit.authors)) if x)
+        click.echo(f"     {meta}   id {hit.id}")
+        snippet = _plain(hit.snippet_html, bold)
+        for line in textwrap.wrap(snippet, width - 5, max_lines=3, placeholder=" …"):
+            click.echo(f"     {line}")
+
+
+@main.command(epilog="""
+\b
+Examples:
+  newsearch serve                       # http://127.0.0.1:5000/
+  newsearch serve --port 8080 --index /srv/ix
+\b
+For production use gunicorn: gunicorn -w 2 'wsgi:app' (see README).
+""")
+@index_option
+@click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
+@click.option("--port", type=click.IntRange(1, 65535), default=5000, show_default=True,
+              help="Port to listen on.")
+@click.option("--debug", is_flag=True, help="Flask debug mode (reloader, debugger): never in "
+                                            "production.")
+def serve(index_dir: Path | None, host: str, port: int, debug: bool) -> None:
+    """Serve the web pages and the REST API with Flask's development server."""
+    from newsearch.app import create_app
+
+    overrides: dict[str, Any] = {"index": str(_index_dir(index_dir))}
+    if debug:
+        overrides["debug"] = True
+    try:
+        app = create_app(overrides)
+    except SettingsError as exc:
+        raise click.UsageError(str(exc)) from None
+    click.echo(f"newsearch: serving {overrides['index']} on http://{host}:{port}/ "
+               f"(API under /api/v1)", err=True)
+    app.run(host=host, port=port, debug=app.debug, use_reloader=app.debug)
+
+
 if __name__ == "__main__":  # pragma: no cover
     main()
