@@ -29,7 +29,6 @@ from newsearch.search import SearchRequest, SearchResult, get_article, search
 from newsearch.timeline import render_timeline
 from newsearch.web import state
 from newsearch.web.state import (
-    ENTITY_KINDS,
     SIDEBAR_FACETS,
     clean_pairs,
     exclude_param,
@@ -149,11 +148,6 @@ def _day_filter(value: str | None) -> str:
 @bp.app_template_filter("thousands")
 def _thousands(value: int) -> str:
     return f"{value:,}"
-
-
-@bp.app_context_processor
-def _globals() -> dict[str, Any]:
-    return {"ENTITY_KINDS": ENTITY_KINDS}
 
 
 def _syntax_error_view(q: str, position: int | None) -> Markup | None:
@@ -284,6 +278,10 @@ def _render_search(pairs: list[tuple[str, str]], *, error: str | None = None,
             "sorts": [(name, label, with_changes(pairs, replace={"sort": name}))
                       for name, label in (("relevance", "Relevance"), ("newest", "Newest"),
                                           ("oldest", "Oldest"))],
+            # Relevance with a query: a toggle that favours recent articles (recency=true).
+            "recency_qs": with_changes(pairs, replace={"recency": None if req.recency
+                                                       else "true"})
+            if req.sort == "relevance" and req.q.strip() else None,
             "page": req.page,
             "pages": pages,
             "page_links": [(n, with_changes(pairs, replace={"page": str(n)}) if n else None)

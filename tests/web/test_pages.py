@@ -15,7 +15,13 @@ from newsearch.engine import Engine
 from newsearch.params import parse_search_params
 from newsearch.query import QuerySyntaxError, parse_query
 from newsearch.search import SearchRequest, SearchResult, search
-from newsearch.web.views import format_day, page_numbers, paragraphs, safe_link
+from newsearch.web.views import (
+    format_day,
+    html_paragraphs,
+    page_numbers,
+    paragraphs,
+    safe_link,
+)
 
 from .conftest import parse, path_of, query_of
 
@@ -257,6 +263,28 @@ def test_pagination(client: FlaskClient, engine: Engine) -> None:
     assert page2.cssselect("ol.hits")[0].get("start") == "6"
 
 
+def test_a_page_past_the_end_offers_the_first(client: FlaskClient, engine: Engine) -> None:
+    pages = core(engine, size="5").pages
+    _, doc = get(client, f"/?size=5&page={pages + 3}")
+    empty = doc.cssselect(".empty-state")[0]
+    assert "No articles on this page" in empty.text_content()
+    first = empty.cssselect("a")[0].get("href")
+    assert query_of(first) == [("size", "5")]
+
+
+def test_recency_toggle(client: FlaskClient, engine: Engine) -> None:
+    _, doc = get(client, "/?q=port+OR+energy")
+    toggle = doc.cssselect("a.recency-toggle")[0]
+    assert ("recency", "true") in query_of(toggle.get("href"))
+    _, boosted = get(client, toggle.get("href"))
+    assert hit_ids(boosted) == [h.id for h in core(engine, q="port OR energy",
+                                                   recency="true").hits]
+    on = boosted.cssselect("a.recency-toggle.on")[0]
+    assert "recency" not in dict(query_of(on.get("href")))
+    _, by_date = get(client, "/?q=port&sort=newest")
+    assert not by_date.cssselect("a.recency-toggle")  # only for relevance
+
+
 def test_page_numbers_window() -> None:
     assert page_numbers(1, 1) == [1]
     assert page_numbers(1, 4) == [1, 2, 3, 4]
@@ -412,6 +440,9 @@ def test_safe_link_and_paragraphs() -> None:
     assert paragraphs("a\n\nb\n c\n\n\n") == ["a", "b c"]
     assert paragraphs("one\ntwo") == ["one", "two"]
     assert paragraphs("   ") == []
+    # a highlighted body split at a line inside a <mark> stays well-formed
+    assert html_paragraphs("a <mark>b\nc</mark> d") == ["a <mark>b</mark>", "<mark>c</mark> d"]
+    assert html_paragraphs("&lt;x&gt;\n\n<mark>y</mark>") == ["&lt;x&gt;", "<mark>y</mark>"]
 
 
 # --------------------------------------------------------------------------- entity page
