@@ -203,7 +203,9 @@ def _facet_blocks(result: SearchResult, pairs: list[tuple[str, str]],
                              "include_qs": with_changes(pairs, add=[(param, v)]),
                              "exclude_qs": "", "remove_qs": with_changes(pairs,
                                                                          remove=[(k, v)])})
-        has_more = more != param and len(entries) > facet_size
+        shown = {normalize_value(r["value"]) for r in rows}
+        has_more = more != param and any(normalize_value(e.value) not in shown
+                                         for e in entries[limit:])
         blocks.append({
             "param": param,
             "heading": heading,

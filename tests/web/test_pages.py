@@ -7,6 +7,7 @@ request, and every link is followed to check that it does what it says.
 from __future__ import annotations
 
 import re
+from urllib.parse import urlencode
 
 import pytest
 from flask.testing import FlaskClient
@@ -194,6 +195,22 @@ def test_more_link_lists_more_values(client: FlaskClient, engine: Engine) -> Non
     assert len(facet_rows(expanded, "place")) == len(full.facets["place"])
     assert len(facet_rows(expanded, "person")) <= 10  # the other facets stay short
     assert [a for a in expanded.cssselect("a.facet-more") if "Fewer" in a.text_content()]
+
+
+def test_a_selected_value_outside_the_top_values_stays_listed(
+        client: FlaskClient, engine: Engine) -> None:
+    places = core(engine, facet_size="100").facets["place"]
+    if len(places) <= 11:
+        pytest.skip("the samples name too few places")
+    rare = places[-1]
+    _, doc = get(client, "/?" + urlencode([("place", rare.value)]))
+    rows = facet_rows(doc, "place")
+    selected = [r for r in rows if "is-included" in r["classes"]]
+    assert [r["value"] for r in selected] == [rare.value]
+    _, doc = get(client, "/?" + urlencode([("not_place", rare.value)]))
+    excluded = [r for r in facet_rows(doc, "place") if "is-excluded" in r["classes"]]
+    assert [r["value"] for r in excluded] == [rare.value]
+    assert excluded[0]["include"] and not excluded[0]["exclude"]
 
 
 def test_timeline_bars_narrow_the_date_range(client: FlaskClient, engine: Engine) -> None:
