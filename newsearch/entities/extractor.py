@@ -131,39 +131,6 @@ def _prev_token(line: str, start: int) -> str:
     return before.rsplit(None, 1)[-1].lstrip("\"'([{“‘«-–—")
 
 
-def _runs(line: str) -> list[tuple[list[str], str, str]]:
-    """Runs of capitalised words in a line: (words, token before, token after).
-
-    A possessive or a lower-case hyphen suffix ends a name ("Putin's Russia", "Beijing-based
-    firm"); a word with a digit is a model number and splits the run ("Airbus A380").
-    """
-    runs = []
-    for match in RUN_RE.finditer(line):
-        start = match.start()
-        prev = _prev_token(line, start)
-        text = match.group()
-        if not _SPECIAL.search(text):
-            found = _NEXT_RE.match(line, match.end())
-            runs.append((text.split(), prev, found.group(1) if found else ""))
-            continue
-        words: list[str] = []
-        for tok in text.split():
-            if _DIGIT.search(tok):
-                if words:
-                    runs.append((words, prev, tok))
-                words, prev = [], tok
-                continue
-            cleaned, ends = _clean(tok)
-            words.append(cleaned)
-            if ends:
-                runs.append((words, prev, ""))
-                words, prev = [], tok
-        if words:
-            found = _NEXT_RE.match(line, match.end())
-            runs.append((words, prev, found.group(1) if found else ""))
-    return runs
-
-
 class _Typer:
     """Types the runs of one document."""
 
@@ -172,8 +139,11 @@ class _Typer:
 
     def place_at(self, words: list[str], i: int, stop: int) -> int:
         """Length of the longest gazetteer place starting at words[i] (0 if none)."""
+        longest = self.lex.place_starts.get(key(words[i]).split(" ", 1)[0])
+        if not longest:
+            return 0
         places = self.lex.places
-        for m in range(min(self.lex.max_len, stop - i), 0, -1):
+        for m in range(min(longest, stop - i), 0, -1):
             k = key(" ".join(words[i : i + m]))
             if k in places and k not in self.lex.weak_places:
                 return m
@@ -182,7 +152,9 @@ class _Typer:
     def known_at(self, words: list[str], i: int, stop: int) -> int:
         """Length of the longest gazetteer place or organisation starting at words[i]."""
         lex = self.lex
-        for m in range(min(lex.max_len, stop - i), 1, -1):
+        first = key(words[i]).split(" ", 1)[0]
+        longest = max(lex.place_starts.get(first, 0), lex.org_starts.get(first, 0))
+        for m in range(min(longest, stop - i), 1, -1):
             k = key(" ".join(words[i : i + m]))
             if k in lex.places or k in lex.orgs:
                 return m
@@ -372,8 +344,52 @@ def _typed(piece: tuple[str, ...]) -> tuple[tuple[str, tuple[str, ...], bool, st
     return tuple((label, tuple(part), strong, key(" ".join(part))) for label, part, strong in parts)
 
 
+@lru_cache(maxsize=50_000)
+def _analyse(text: str, caps: bool) -> tuple[tuple[str | None, bool, tuple], ...]:
+    """Everything about one run that does not depend on its context, cached.
+
+    The run is cut at possessives and model numbers (``_split_run``), each part is split at
+    capitalised common words (``_pieces``) and typed (``_typed``). Returns one entry per part:
+    (token before it, or None for the run's own; part ends the run; ((piece, piece opens the
+    run, typed parts), ...)).
+    """
+    out = []
+    for words, prev, last in _split_run(text):
+        pieces = tuple(
+            (piece, first and prev is None, _typed(piece))
+            for piece, first in _pieces(tuple(words), caps)
+        )
+        if pieces:
+            out.append((prev, last, pieces))
+    return tuple(out)
+
+
+def _split_run(text: str) -> list[tuple[list[str], str | None, bool]]:
+    """A run cut where a name ends inside it: (words, token before or None, last part)."""
+    if not _SPECIAL.search(text):
+        return [(text.split(), None, True)]
+    parts: list[tuple[list[str], str | None, bool]] = []
+    words: list[str] = []
+    prev: str | None = None
+    for tok in text.split():
+        if _DIGIT.search(tok):
+            if words:
+                parts.append((words, prev, False))
+            words, prev = [], tok
+            continue
+        cleaned, ends = _clean(tok)
+        words.append(cleaned)
+        if ends:
+            parts.append((words, prev, False))
+            words, prev = [], tok
+    if words:
+        parts.append((words, prev, True))
+    return parts
+
+
 def _mentions(title: str, body: str, lex: Lexicon) -> list[_Mention]:
     common = lex.common
+    skip = lex.stop_title
     mentions: list[_Mention] = []
     lines = [line for line in _lines(title, body) if line.strip()]
     vocab = set(_LOWER_WORD.findall(f"{title}\n{body}"))
@@ -382,26 +398,39 @@ def _mentions(title: str, body: str, lex: Lexicon) -> list[_Mention]:
             index == 0 and bool(title) and _title_case(TOKEN_RE.findall(line), common)
         )
         line_mentions: list[_Mention] = []
-        for words, prev, nxt in _runs(line):
-            initial = not prev or prev in _SENTENCE_OPENERS
-            for piece, first in _pieces(tuple(words), caps):
-                piece_initial = initial and first
-                if (
-                    piece_initial
-                    and len(piece) >= 2
-                    and _is_word(piece[0], vocab, lex)
-                    and not _named_whole(list(piece), lex)
-                ):
-                    piece = tuple(_strip_connectors(list(piece[1:])))
-                    if not piece:
-                        continue
-                prev_low, next_low = prev.casefold(), nxt.casefold()
+        for match in RUN_RE.finditer(line):
+            text = match.group()
+            if text in skip:
+                continue
+            subs = _analyse(text, caps)
+            if not subs:
+                continue
+            run_prev = _prev_token(line, match.start())
+            found = _NEXT_RE.match(line, match.end())
+            run_next = found.group(1).casefold() if found else ""
+            for sub_prev, last, pieces in subs:
+                prev = (run_prev if sub_prev is None else sub_prev).casefold()
+                nxt = run_next if last else ""
+                initial = not prev or prev in _SENTENCE_OPENERS
                 scored = bool(_INT.match(nxt))
-                for label, part, strong, k in _typed(piece):
-                    line_mentions.append(
-                        _Mention(label, part, k, strong, piece_initial and part[0] == piece[0],
-                                 prev_low, next_low, caps, scored)
-                    )
+                for piece, first, typed in pieces:
+                    piece_initial = initial and first
+                    if (
+                        piece_initial
+                        and len(piece) >= 2
+                        and _is_word(piece[0], vocab, lex)
+                        and not _named_whole(list(piece), lex)
+                    ):
+                        piece = tuple(_strip_connectors(list(piece[1:])))
+                        if not piece:
+                            continue
+                        typed = _typed(piece)
+                    head = piece[0]
+                    for label, part, strong, k in typed:
+                        line_mentions.append(
+                            _Mention(label, part, k, strong, piece_initial and part[0] == head,
+                                     prev, nxt, caps, scored)
+                        )
         for m in line_mentions:
             if m.label == UNK:
                 if m.prev in lex.org_cues:

@@ -67,6 +67,8 @@ class Lexicon:
     common: frozenset[str]
     """Lower-case words that are never a name by themselves."""
     stop: frozenset[str]
+    stop_title: frozenset[str]
+    """The stop words as they start a sentence ("The", "But", "I")."""
     """Lower-case function words, time words and numbers: never inside a name either."""
     titles: frozenset[str]
     """Keys of words that announce a person (Mr, President, spokesman, C.E.O....)."""
@@ -90,8 +92,9 @@ class Lexicon:
     """key -> canonical place name."""
     weak_places: frozenset[str]
     """Keys of place names that need a cue (often ordinary words or surnames)."""
-    max_len: int
-    """Longest gazetteer entry, in tokens."""
+    place_starts: dict[str, int]
+    """First word of a place key -> most words of a place key that starts with it."""
+    org_starts: dict[str, int]
 
 
 def _first_names(common: frozenset[str]) -> frozenset[str]:
@@ -186,6 +189,15 @@ def _places() -> tuple[dict[str, str], set[str]]:
     return places, minor
 
 
+def _starts(keys: dict[str, str]) -> dict[str, int]:
+    starts: dict[str, int] = {}
+    for k in keys:
+        words = k.split()
+        if words:
+            starts[words[0]] = max(starts.get(words[0], 0), min(len(words), 8))
+    return starts
+
+
 @lru_cache(maxsize=1)
 def lexicon() -> Lexicon:
     """The lexicon, built once per process."""
@@ -206,10 +218,10 @@ def lexicon() -> Lexicon:
         frozenset(key(word) for word in _words("not_places.txt"))
         | {k for k in minor if k in first_keys or k in common}
     ) - set(_alias_table("places_extra.txt"))
-    max_len = max(len(name.split()) for name in (*places, *orgs))
     return Lexicon(
         common=common,
         stop=stop,
+        stop_title=frozenset(w[:1].upper() + w[1:] for w in stop),
         titles=titles,
         first_names=first_names,
         org_suffixes=frozenset(_words("org_suffixes.txt")),
@@ -227,5 +239,6 @@ def lexicon() -> Lexicon:
         orgs=orgs,
         places=places,
         weak_places=weak,
-        max_len=min(max_len, 6),
+        place_starts=_starts(places),
+        org_starts=_starts(orgs),
     )
