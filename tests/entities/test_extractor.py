@@ -123,3 +123,40 @@ def test_annotation_type_wins() -> None:
 @pytest.mark.parametrize("text", ["", "   ", "12 34 56", "\n\n", "— « » ..."])
 def test_empty_or_odd_text(text: str) -> None:
     assert find_entities(text, text) == Entities()
+
+
+def test_accents_and_spelling_variants_are_one_name() -> None:
+    found = find_entities("", "José Núñez spoke first. Later Jose Nunez said he agreed.")
+    assert len(found.people) == 1
+    assert normalize_value(found.people[0]) == "jose nunez"
+
+
+def test_title_case_headline_adds_no_ordinary_words() -> None:
+    found = find_entities(
+        "Markets Rally As Investors Cheer Surprise Rate Cut In Brazil",
+        "Shares rose across the region on Tuesday after the central bank cut rates.",
+    )
+    assert found == Entities(places=["Brazil"])
+
+
+def test_dateline_possessive_and_nationality_words() -> None:
+    found = find_entities(
+        "",
+        "PARIS (Reuters) - France's farmers protested on Monday. Russian and German officials "
+        "watched from the Elysee Palace.",
+    )
+    assert {"paris", "france"} <= keys(found.places)
+    assert "reuters" in keys(found.orgs)
+    assert not {"russian", "german"} & keys(found.places + found.orgs + found.people)
+
+
+def test_person_found_by_context_without_known_first_name() -> None:
+    found = find_entities(
+        "", "The plan was criticised, said Tembeka Qwabe, who leads the farmers' group."
+    )
+    assert found.people == ["Tembeka Qwabe"]
+
+
+def test_model_numbers_are_not_organisations() -> None:
+    found = find_entities("", "Airbus delivered the first A380 and Boeing its 787-9 jets.")
+    assert keys(found.orgs) == {"airbus", "boeing"}
