@@ -42,6 +42,7 @@ import tantivy
 from newsearch.article import Article, normalize_value
 from newsearch.engine.base import (
     ENGINE_FACETS,
+    SORTS,
     UNDATED,
     Engine,
     EngineError,
@@ -748,6 +749,8 @@ class TantivyEngine(Engine):
         return over
 
     def search(self, query: EngineQuery) -> EngineResult:
+        if query.sort not in SORTS:
+            raise EngineError(f"unknown sort {query.sort!r}; choose one of {', '.join(SORTS)}")
         snap = self._snap
         base = self.compile(query.query, snap)
         filtered = self._combine(base, self._filter_clauses(snap, query.filters))

@@ -230,9 +230,25 @@ def test_word_frequency_and_suggestions(engine) -> None:
     assert engine.suggest_word("banks") is None
 
 
+def test_recency_boost_lifts_newer_articles(engine) -> None:
+    plain = {h.article.id: h.score for h in search(engine, Term("rain")).hits}
+    assert max(plain, key=plain.get) == ARTICLES[5].id  # "rain" twice in an undated note
+    boosted = engine.search(EngineQuery(query=Term("rain"), recency_boost=50.0))
+    top = boosted.hits[0]
+    assert top.article.id == ARTICLES[3].id  # dated (2021), so it gains freshness
+    assert top.score > 2 * plain[ARTICLES[3].id]
+
+
+def test_unknown_sort_is_refused(engine) -> None:
+    with pytest.raises(EngineError):
+        engine.search(EngineQuery(sort="random"))
+
+
 def test_expansion_guards(engine) -> None:
     with pytest.raises(QueryTooExpensive):
         engine.search(EngineQuery(query=Prefix("s")))
+    with pytest.raises(QueryTooExpensive):
+        engine.search(EngineQuery(query=Prefix("u", "places")))
     many = Or(tuple(Term(f"w{i}") for i in range(te.MAX_LEAVES + 1)))
     with pytest.raises(QueryTooExpensive):
         engine.search(EngineQuery(query=many))
