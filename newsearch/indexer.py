@@ -25,6 +25,8 @@ Exit statuses (:attr:`IndexSummary.exit_status`, also the CLI's):
 from __future__ import annotations
 
 import logging
+import multiprocessing
+import multiprocessing.context
 import os
 import time
 from collections import deque
@@ -122,6 +124,35 @@ def _cpu_jobs(jobs: int) -> int:
         return max(1, os.cpu_count() or 1)
 
 
+def _mp_context() -> multiprocessing.context.BaseContext:
+    """Worker processes forked from a fork server, not from this process: they must not
+    inherit the index's write lock (a flock shared with forked children would outlive a
+    killed indexer) nor any other open index file."""
+    if "forkserver" in multiprocessing.get_all_start_methods():
+        ctx = multiprocessing.get_context("forkserver")
+        ctx.set_forkserver_preload(["newsearch.pipeline"])
+        return ctx
+    return multiprocessing.get_context("spawn")  # pragma: no cover - not Linux
+
+
+def _watch_parent(pid: int, interval: float = 1.0) -> None:
+    """Worker initializer: exit when the indexer ``pid`` is gone (killed with SIGKILL, its
+    workers would otherwise wait for work forever)."""
+    import threading
+
+    def watch() -> None:
+        while True:
+            time.sleep(interval)
+            try:
+                os.kill(pid, 0)
+            except ProcessLookupError:
+                os._exit(1)
+            except OSError:
+                pass
+
+    threading.Thread(target=watch, name="watch-indexer", daemon=True).start()
+
+
 def parse_files(paths: Sequence[str], *, jobs: int = 0, date_order: str = "mdy",
                 max_bytes: int = 50 * 2**20, analyze_text: bool = False) -> Iterator[FileResult]:
     """:func:`newsearch.pipeline.process_file` over ``paths``, in order, across ``jobs``
@@ -134,7 +165,8 @@ def parse_files(paths: Sequence[str], *, jobs: int = 0, date_order: str = "mdy",
         return
     chunk = max(1, min(16, len(paths) // (jobs * 4)))
     chunks = iter([paths[i:i + chunk] for i in range(0, len(paths), chunk)])
-    pool = ProcessPoolExecutor(max_workers=jobs)
+    pool = ProcessPoolExecutor(max_workers=jobs, mp_context=_mp_context(),
+                               initializer=_watch_parent, initargs=(os.getpid(),))
     broken = False
     inflight: deque[tuple[Sequence[str], Future | None]] = deque()
 
