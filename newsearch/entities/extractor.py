@@ -46,6 +46,10 @@ _KEEP_POSSESSIVE = frozenset(("People's", "People’s"))  # "People's Republic o
 _HYPHEN_LOWER = re.compile(r"-[a-z].*$")
 _INT = re.compile(r"^\d+$")
 _DIGIT = re.compile(r"\d")
+_DATELINE = re.compile(
+    r"^([A-Z][A-Z.'\-]+(?: [A-Z][A-Z.'\-]+){0,3}),?\s+"
+    r"(?:\d{4}-\d\d-\d\d|\d{1,2}/\d{1,2}(?:/\d{2,4})?|\(\w[\w ]*\)|[A-Z][a-z]{2,8}\.? \d{1,2})"
+)
 _INITIAL = re.compile(r"^(?:[A-Z]\.)+$")
 _SPECIAL = re.compile(r"[\d'’\-]")
 
@@ -109,7 +113,8 @@ _CAP_WORD = (
     rf"|(?:{_ABBREV})\.(?!\w)"
     rf"|[{_UPPER}](?:[\w&'’\-]*[\w&])?)"
 )
-_CONNECT = "|".join(sorted((c for c in CONNECTORS if c != "the"), key=len, reverse=True)) + "|and"
+_CONNECT = "|".join(sorted((c for c in CONNECTORS if c != "the"), key=len, reverse=True))
+_CONNECT += "|and|for"
 #: A run of capitalised words, joined by spaces and name connectors ("Bank of the West").
 RUN_RE = re.compile(
     rf"(?=[{_UPPER}])(?<![\w&'’.\-]){_CAP_WORD}"
@@ -171,6 +176,8 @@ class _Typer:
         if len(words) >= 2:
             if words[-1] in lex.org_suffixes:
                 return ORG
+            if "for" in words and words[words.index("for") - 1] in lex.org_suffixes:
+                return ORG  # "Carnegie Endowment for International Peace"
             if len(words) >= 3 and words[1] == "of":
                 if words[0] in lex.org_heads:
                     return ORG
@@ -321,18 +328,35 @@ def _pieces(words: tuple[str, ...], caps: bool) -> tuple[tuple[tuple[str, ...], 
     return tuple(out)
 
 
+def _one_name(words: list[str], typer: _Typer, lex: Lexicon) -> bool:
+    """Whether "and" / "for" sit inside one name: "Bosnia and Herzegovina", "Defence and Space
+    Company", "Carnegie Endowment for International Peace" (not "P. W. Singer and BluePath
+    Labs", not "Smith for President")."""
+    if "for" in words:
+        j = words.index("for")
+        return 0 < j < len(words) - 1 and words[j - 1] in lex.org_suffixes
+    label = typer.whole(words)
+    if label is None:
+        return False
+    k = key(" ".join(words))
+    if k in lex.places or k in lex.orgs:
+        return True
+    head = _strip_connectors(words[: words.index("and")]) if "and" in words else []
+    return not (head and typer.split(head)[-1:] and typer.split(head)[-1][0] == PER)
+
+
 @lru_cache(maxsize=50_000)
 def _typed(piece: tuple[str, ...]) -> tuple[tuple[str, tuple[str, ...], bool, str], ...]:
     """(label, words, strong, key) parts of one piece, from the name alone."""
-    typer = _Typer(lexicon())
+    lex = lexicon()
+    typer = _Typer(lex)
     words = list(piece)
-    if "and" in words and typer.whole(words) is None:
-        # "Northrop Grumman and Airbus": two names, unless the whole is one
-        # ("Bosnia and Herzegovina", "Defence and Space Company")
+    if ("and" in words or "for" in words) and not _one_name(words, typer, lex):
+        # "Northrop Grumman and Airbus", "Smith for President": several names
         parts = []
         segment: list[str] = []
         for word in [*words, "and"]:
-            if word == "and":
+            if word == "and" or word == "for":
                 segment = _strip_connectors(segment)
                 if segment:
                     parts.extend(typer.split(segment))
@@ -398,6 +422,14 @@ def _mentions(title: str, body: str, lex: Lexicon) -> list[_Mention]:
             index == 0 and bool(title) and _title_case(TOKEN_RE.findall(line), common)
         )
         line_mentions: list[_Mention] = []
+        dateline = _DATELINE.match(line) if 0 < index <= 3 else None
+        if dateline:
+            # "LONDON 1996-08-30", "WASHINGTON (Reuters) -": the place the story is from
+            words = tuple(dateline.group(1).split())
+            shown = tuple(w.capitalize() for w in words)
+            mentions.append(_Mention(LOC, shown, key(" ".join(words)), True, True, "", "",
+                                     False, False))
+            line = line[dateline.end(1) :]
         for match in RUN_RE.finditer(line):
             text = match.group()
             if text in skip:
