@@ -40,6 +40,7 @@ from typing import Any
 import tantivy
 
 from newsearch.article import Article, normalize_value
+from newsearch.engine import lockfile
 from newsearch.engine.base import (
     ENGINE_FACETS,
     SORTS,
@@ -254,16 +255,25 @@ class TantivyWriter(EngineWriter):
         self.index_dir = index_dir
         path = index_dir / SUBDIR
         index_dir.mkdir(parents=True, exist_ok=True)
-        self._index = _open_index(path, create=True)
+        # Our pid lock first (newsearch.engine.lockfile): a second writer is told which
+        # process holds the index, and fails at once.
+        self._lock_fd: int | None = lockfile.acquire(index_dir)
         try:
-            self._writer = self._index.writer(heap_size=WRITER_HEAP)
-        except ValueError as exc:
-            if "lock" in str(exc).lower():
-                raise IndexLocked(f"{index_dir} is being written by another process") from None
-            raise EngineError(f"cannot write the index at {index_dir}: {exc}") from None
-        if rebuild:
-            self._writer.delete_all_documents()
-        _write_meta(index_dir)
+            self._index = _open_index(path, create=True)
+            try:
+                self._writer = self._index.writer(heap_size=WRITER_HEAP)
+            except ValueError as exc:
+                if "lock" in str(exc).lower():
+                    raise IndexLocked(f"{index_dir} is being written by another process") \
+                        from None
+                raise EngineError(f"cannot write the index at {index_dir}: {exc}") from None
+            if rebuild:
+                self._writer.delete_all_documents()
+            _write_meta(index_dir)
+        except BaseException:
+            lockfile.release(self._lock_fd)
+            self._lock_fd = None
+            raise
 
     def indexed_files(self) -> dict[str, str]:
         self._index.reload()
@@ -307,6 +317,9 @@ class TantivyWriter(EngineWriter):
             writer.wait_merging_threads()
         except ValueError:  # pragma: no cover - nothing left to release
             pass
+        finally:
+            lockfile.release(getattr(self, "_lock_fd", None))
+            self._lock_fd = None
 
 
 def open_writer(index_dir: Path, rebuild: bool = False) -> TantivyWriter:
