@@ -12,6 +12,7 @@ markup in the output is our own ``<mark>`` elements, so markup inside an article
 from __future__ import annotations
 
 import html
+import re
 from dataclasses import dataclass
 
 from newsearch.analysis import tokenize
@@ -19,6 +20,7 @@ from newsearch.article import normalize_value
 from newsearch.querytree import FACET_FIELDS, Node, Phrase, Prefix, Term, positive_terms
 
 ELLIPSIS = " … "
+_SPACE = re.compile(r"\s+")
 FRAGMENT_CHARS = 240
 """Target length of one fragment."""
 MAX_FRAGMENTS = 3
@@ -150,6 +152,22 @@ def _word_start(text: str, pos: int, floor: int) -> int:
     return pos
 
 
+def _sentence_start(text: str, low: int, high: int) -> int | None:
+    """Start of the last sentence or paragraph that begins in ``[low, high]``."""
+    best = None
+    for m in re.finditer(r"(?:[.!?]['\"’”)]?\s+|\n\s*)(?=\S)", text[low:high]):
+        best = low + m.end()
+    if low == 0 and best is None:
+        return 0
+    return best
+
+
+def _sentence_end(text: str, low: int, high: int) -> int | None:
+    """End of the first sentence that ends in ``[low, high]`` (after its full stop)."""
+    m = re.search(r"[.!?]['\"’”)]?(?=\s|$)", text[max(0, low):high])
+    return max(0, low) + m.end() if m else None
+
+
 def _word_end(text: str, pos: int, ceiling: int) -> int:
     pos = min(pos, ceiling)
     while pos < ceiling and not text[pos].isspace():
@@ -160,10 +178,10 @@ def _word_end(text: str, pos: int, ceiling: int) -> int:
 def _opening(text: str, length: int = OPENING_CHARS) -> str:
     text = text.strip()
     if len(text) <= length:
-        return html.escape(text, quote=True)
+        return _SPACE.sub(" ", html.escape(text, quote=True))
     cut = text.rfind(" ", 0, length)
     cut = cut if cut > length // 2 else length
-    return html.escape(text[:cut].rstrip(), quote=True) + " …"
+    return _SPACE.sub(" ", html.escape(text[:cut].rstrip(), quote=True)) + " …"
 
 
 def snippet(body: str, node: Node | None, *, fragment_chars: int = FRAGMENT_CHARS,
@@ -224,10 +242,16 @@ def snippet(body: str, node: Node | None, *, fragment_chars: int = FRAGMENT_CHAR
     pieces = []
     for w_start, w_end in chosen:
         first_span = next(s for s, e, k in spans if s >= w_start)
-        start = _word_start(scanned, w_start, 0)
-        if start > first_span:
-            start = w_start
-        end = _word_end(scanned, max(w_end, start + 40), len(scanned))
+        start = _sentence_start(scanned, max(0, w_start - 60), first_span)
+        if start is None:
+            start = _word_start(scanned, w_start, 0)
+            if start > first_span:
+                start = w_start
+        end = _sentence_end(scanned, start + fragment_chars - 60, start + fragment_chars)
+        if end is None:
+            end = _word_end(scanned, max(start + fragment_chars, start + 40), len(scanned))
+        last_in = max((e for s, e, k in spans if w_start <= s < w_end), default=end)
+        end = max(end, _word_end(scanned, last_in, len(scanned)))
         pieces.append((start, end))
     # merge fragments that touch after widening
     merged: list[tuple[int, int]] = []
@@ -236,7 +260,7 @@ def snippet(body: str, node: Node | None, *, fragment_chars: int = FRAGMENT_CHAR
             merged[-1] = (merged[-1][0], max(end, merged[-1][1]))
         else:
             merged.append((start, end))
-    rendered = [_render(scanned, spans, s, e).strip() for s, e in merged]
+    rendered = [_SPACE.sub(" ", _render(scanned, spans, s, e)).strip() for s, e in merged]
     text = ELLIPSIS.join(rendered)
     if merged[0][0] > 0:
         text = "… " + text
