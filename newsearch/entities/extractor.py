@@ -603,6 +603,7 @@ def find_entities(title: str, body: str) -> Entities:
     labels = list(decided.values())
     people_first = labels.count(PER) >= PEOPLE_PRIOR * labels.count(ORG)
     found: dict[str, dict[str, tuple[str, ...]]] = {PER: {}, LOC: {}, ORG: {}}
+    guesses: dict[str, list[str | None]] = {}
     for m in mentions:
         k = m.key
         label = label_of(k)
@@ -619,9 +620,18 @@ def find_entities(title: str, body: str) -> Entities:
         if " " not in k and k in person_parts and label in (None, PER, UNK):
             continue  # "Putin" after "Vladimir Putin"
         if label is None:
-            label = _guess(m, k, lex, org_parts, loc_parts, person_parts, people_first)
-            if label is None:
-                continue
+            guesses.setdefault(k, []).append(
+                _guess(m, k, lex, org_parts, loc_parts, person_parts, people_first)
+            )
+            continue
+        found[label].setdefault(k, surface[k])
+    # one guess per name: the most frequent context wins
+    for k, names in guesses.items():
+        typed = [g for g in names if g is not None]
+        if typed:
+            label = max(dict.fromkeys(typed), key=typed.count)
+        else:
+            continue
         found[label].setdefault(k, surface[k])
 
     result = Entities()
