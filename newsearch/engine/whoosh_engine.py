@@ -388,6 +388,27 @@ def _storage(index_dir: Path, readonly: bool) -> FileStorage:
     return FileStorage(str(index_dir), readonly=readonly)
 
 
+class _TrackingStorage(FileStorage):
+    """FileStorage remembering the files it opens until told otherwise: Whoosh leaves the
+    table of contents open when it cannot read it, and we close it."""
+
+    def __init__(self, *args, **kwargs) -> None:  # noqa: ANN002, ANN003
+        super().__init__(*args, **kwargs)
+        self.opened: list | None = []
+
+    def open_file(self, name, *args, **kwargs):  # noqa: ANN001, ANN002, ANN003, ANN201
+        f = super().open_file(name, *args, **kwargs)
+        if self.opened is not None:
+            self.opened.append(f)
+        return f
+
+    def close_opened(self) -> None:
+        for f in self.opened or ():
+            with contextlib.suppress(Exception):
+                f.close()
+        self.opened = None
+
+
 def _latest_generation(index_dir: Path) -> int:
     pattern = re.compile(rf"^_{INDEX_NAME}_([0-9]+)\.toc$")
     best = -1
@@ -410,14 +431,17 @@ class _State:
         self.lock = threading.RLock()
         self.users = 0
         self.closed = False
+        storage = _TrackingStorage(str(index_dir), readonly=True)
         try:
-            self.ix = FileIndex(_storage(index_dir, readonly=True), schema=SCHEMA,
-                                indexname=INDEX_NAME)
+            self.ix = FileIndex(storage, schema=SCHEMA, indexname=INDEX_NAME)
             self.searcher = self.ix.searcher(weighting=BM25F())
         except EmptyIndexError:
+            storage.close_opened()
             raise EngineError(f"no Whoosh index in {index_dir}") from None
-        except (OSError, ValueError, EOFError, Exception) as exc:  # corrupt TOC or segment
-            raise EngineError(f"the index in {index_dir} cannot be opened: {exc}") from exc
+        except Exception as exc:  # noqa: BLE001 - a corrupt TOC or segment, whatever Whoosh says
+            storage.close_opened()
+            raise EngineError(f"the index in {index_dir} cannot be opened: {exc}") from None
+        storage.opened = None
         self.generation = self.searcher.reader().generation()
         if self.generation is None:
             self.generation = self.ix.latest_generation()
@@ -498,6 +522,16 @@ def _release_state(index_dir: Path, state: _State) -> None:
             state.close()
 
 
+def _time_limit() -> float:
+    """Seconds a query may run (setting ``query_timeout``)."""
+    from newsearch.settings import SettingsError, load_settings
+
+    try:
+        return float(load_settings()["query_timeout"])
+    except SettingsError:
+        return 2.0
+
+
 def open_engine(index_dir: Path) -> WhooshEngine:
     return WhooshEngine(Path(index_dir))
 
@@ -513,6 +547,7 @@ class WhooshEngine(Engine):
             raise EngineError(f"no index at {self.index_dir}")
         self._state: _State | None = _acquire_state(self.index_dir)
         self._swap = threading.Lock()
+        self.time_limit = _time_limit()
 
     # -- plumbing -----------------------------------------------------------------------
 
@@ -558,9 +593,17 @@ class WhooshEngine(Engine):
             mask = np.zeros(state.fwd.ndocs, dtype=bool)
             if q is wq.NullQuery:
                 return mask, q
-            ids = np.fromiter(state.searcher.docs_for_query(q), dtype=np.int64)
+            ids = np.fromiter(self._timed(state.searcher.docs_for_query(q)), dtype=np.int64)
         mask[ids] = True
         return mask, q
+
+    def _timed(self, docnums: Iterator[int]) -> Iterator[int]:
+        deadline = time.monotonic() + self.time_limit
+        for i, docnum in enumerate(docnums):
+            if not i & 0x3FFF and time.monotonic() > deadline:
+                raise QueryTooExpensive(
+                    f"the query ran for more than {self.time_limit:g} s; make it more specific")
+            yield docnum
 
     def search(self, query: EngineQuery) -> EngineResult:
         state = self.state
@@ -568,6 +611,7 @@ class WhooshEngine(Engine):
         if query.sort not in ("relevance", "newest", "oldest"):
             raise EngineError(f"unknown sort {query.sort!r}")
         mask, q = self._matched(state, query.query)
+        matched = None if mask is None else int((mask & fwd.live).sum())
         relevance = query.sort == "relevance" and q is not None
         collapse_sort = query.sort if query.sort != "relevance" else (
             "newest" if q is None else "relevance")
@@ -578,7 +622,8 @@ class WhooshEngine(Engine):
         page: list[tuple[int, float]] = []
         if limit and offset < ev.total:
             if relevance:
-                page = self._ranked(state, q, ev.docs, offset, limit, query.recency_boost)
+                page = self._ranked(state, q, ev.docs, offset, limit, query.recency_boost,
+                                    unfiltered=ev.total == matched)
             else:
                 order = fwd.rank(ev.docs, "newest" if query.sort == "relevance" else query.sort)
                 page = [(int(d), 0.0) for d in order[offset:offset + limit]]
@@ -592,11 +637,15 @@ class WhooshEngine(Engine):
                             granularity=ev.granularity, undated=ev.undated)
 
     def _ranked(self, state: _State, q: wq.Query, docs: np.ndarray, offset: int, limit: int,
-                recency_boost: float) -> list[tuple[int, float]]:
+                recency_boost: float, unfiltered: bool = False) -> list[tuple[int, float]]:
+        """The page of ``docs`` by BM25F (times the recency factor), best first."""
         want = offset + limit
         if recency_boost > 0:
             want = min(len(docs), max(want * 3, want + 100))
-        allowed = set(docs.tolist()) if len(docs) < state.fwd.ndocs else None
+        # No filter when filters and collapse removed nothing from what the query matched.
+        allowed = None if unfiltered else set(docs.tolist())
+        # No time limit here: the matching pass (``_timed``) already proved the query cheap
+        # enough, and Whoosh's TimeLimitCollector would disable its top-N block skipping.
         with state.lock:
             results = state.searcher.search(q, filter=allowed, limit=want)
             scored = [(hit.docnum, hit.score) for hit in results[:want]]
@@ -736,9 +785,10 @@ class WhooshEngine(Engine):
         days = fwd.days[fwd.live]
         dated = days[days >= 0]
         size = 0
-        for entry in os.scandir(self.index_dir):
-            if entry.is_file():
-                size += entry.stat().st_size
+        with os.scandir(self.index_dir) as entries:
+            for entry in entries:
+                if entry.is_file():
+                    size += entry.stat().st_size
 
         def tops(name: str) -> list[FacetValue]:
             return top_values(fwd.columns[name], fwd.doc_counts(name), top)
@@ -855,8 +905,15 @@ class WhooshWriter(EngineWriter):
                 self._create(rebuild)
             elif not (self.index_dir / META_FILE).exists():
                 write_meta(self.index_dir)
-            self.ix = FileIndex(_storage(self.index_dir, readonly=False), schema=SCHEMA,
-                                indexname=INDEX_NAME)
+            try:
+                self.ix = FileIndex(_storage(self.index_dir, readonly=False), schema=SCHEMA,
+                                    indexname=INDEX_NAME)
+                self.ix.reader().close()  # every segment of the newest commit opens
+            except Exception as exc:  # noqa: BLE001 - a corrupt TOC or segment
+                raise EngineError(
+                    f"the index in {self.index_dir} cannot be opened ({type(exc).__name__}: "
+                    f"{exc}): its newest commit is truncated or corrupt. Nothing was changed; "
+                    f"restore the folder from a backup or rebuild it with --rebuild") from exc
         except BaseException:
             self._unlock()
             raise
@@ -901,7 +958,7 @@ class WhooshWriter(EngineWriter):
     def _clean_leftovers(self) -> None:
         """Remove what a killed writer left: temp TOCs, temp dirs, our temp meta files."""
         toc_tmp = re.compile(rf"^_{INDEX_NAME}_[0-9]+\.toc\..+$")
-        for entry in os.scandir(self.index_dir):
+        for entry in list(os.scandir(self.index_dir)):
             name = entry.name
             if toc_tmp.match(name) or (name.startswith(f".{META_FILE}.")
                                        and name.endswith(".tmp")):
@@ -912,13 +969,20 @@ class WhooshWriter(EngineWriter):
 
     def _create(self, rebuild: bool) -> None:
         known = (self.index_dir / META_FILE).exists() or _latest_generation(self.index_dir) >= 0
-        for entry in os.scandir(self.index_dir):
+        for entry in list(os.scandir(self.index_dir)):
             name = entry.name
             if name in (LOCK_FILE, META_FILE) or name.startswith("."):
                 continue
             if not known:
                 raise EngineError(f"{self.index_dir} is not empty and holds no index; refusing "
                                   f"to write an index into it")
+            if not rebuild and name.endswith(".seg"):
+                # Segments without any table of contents: a damaged index, never wiped
+                # silently.
+                raise EngineError(f"{self.index_dir} holds index segments but no table of "
+                                  f"contents (_{INDEX_NAME}_N.toc): the index is damaged. "
+                                  f"Nothing was changed; restore it from a backup or rebuild "
+                                  f"it with --rebuild")
             # An index of ours (maybe of another engine) being rebuilt: empty it.
             if entry.is_dir(follow_symlinks=False):
                 shutil.rmtree(entry.path)
