@@ -341,3 +341,21 @@ def test_concurrent_searches_during_refresh(tmp_path: Path) -> None:
 def test_missing_index_is_an_engine_error(tmp_path: Path) -> None:
     with pytest.raises(EngineError):
         te.open_engine(tmp_path / "nothing")
+
+
+def test_selected_value_outside_the_top_gets_its_exact_count(tmp_path: Path) -> None:
+    path = tmp_path / "index"
+    articles = [art(100 + i, f"story {i}", "common words here", "2022-01-01",
+                    people=[f"Person {i // 2}"]) for i in range(50)]
+    articles.append(art(999, "rare story", "common words here", "2022-01-02",
+                        people=["Rare Person"]))
+    with open_writer(path, engine="tantivy") as writer:
+        writer.add(articles)
+        writer.commit()
+    with open_engine(path) as engine:
+        result = engine.search(EngineQuery(
+            filters=Filters(include={"people": ("rare person",)}), facets=("people",),
+            facet_limit=1))
+        values = [(v.value, v.count) for v in result.facets["people"]]
+        assert values[0][1] == 2 and values[-1] == ("Rare Person", 1)
+        assert result.total == 1
