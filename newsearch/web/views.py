@@ -53,6 +53,8 @@ KIND_TITLES = {"person": "Person", "place": "Place", "org": "Organisation"}
 KIND_PLURALS = {"person": "People", "place": "Places", "org": "Organisations"}
 CHIPS_PER_KIND = 4
 """Entity chips shown per kind under a hit (the article page lists them all)."""
+MAX_COPIES = 20
+"""Copies listed on the article page (the rest are counted)."""
 PAGE_WINDOW = 2
 """Page numbers shown on each side of the current page."""
 
@@ -383,9 +385,8 @@ def article(article_id: str) -> Response:
             [], add=[("section", art.section)])) if art.section else None,
         source_link=safe_link(art.url) if art.url else None,
         similar=[_similar_view(s, q) for s in data.get("similar", [])],
-        copies=[url_for("web.article", article_id=d, q=q or None)
-                for d in data.get("duplicates", [])],
-        copy_ids=list(data.get("duplicates", [])),
+        copies=[_copy_view(d, q) for d in data.get("duplicates", [])[:MAX_COPIES]],
+        more_copies=max(0, len(data.get("duplicates", [])) - MAX_COPIES),
     )
     return Response(html, mimetype="text/html")
 
@@ -400,6 +401,16 @@ def _article_data(view: Any) -> dict[str, Any]:
     if "article" not in data:  # the view is the article itself
         data["article"] = view
     return data
+
+
+def _copy_view(article_id: str, q: str) -> dict[str, Any]:
+    """A copy of the article (same text): its link, and where it was found."""
+    copy = _engine().get(article_id)
+    return {"href": url_for("web.article", article_id=article_id, q=q or None),
+            "id": article_id,
+            "path": copy.path if copy else "",
+            "publisher": copy.publisher if copy else "",
+            "published": copy.published if copy else None}
 
 
 def _similar_view(item: Any, q: str) -> dict[str, Any]:

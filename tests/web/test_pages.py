@@ -440,6 +440,9 @@ def test_copies_link_to_each_other(client: FlaskClient, engine: Engine) -> None:
     _, copy_page = get(client, links[0])
     assert f"/article/{dup.id}" in [path_of(a.get("href"))
                                     for a in copy_page.cssselect("#side-copies ~ ul a")]
+    # each copy says where it was found
+    paths = [c.text_content() for c in copy_page.cssselect("#side-copies ~ ul .copy-path")]
+    assert engine.get(dup.id).path in paths
 
 
 def test_unknown_article_is_a_404_page(client: FlaskClient) -> None:
