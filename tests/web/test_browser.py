@@ -318,3 +318,27 @@ def test_phone_width_has_no_sideways_scroll(browser, live_server: str,  # noqa: 
         assert page.locator("#q").is_visible()
     finally:
         context.close()
+
+
+def test_works_without_javascript(browser, live_server: str) -> None:  # noqa: ANN001
+    context = browser.new_context(base_url=live_server, java_script_enabled=False)
+    try:
+        page = context.new_page()
+        page.goto("/")
+        page.fill("#q", "port")
+        page.press("#q", "Enter")
+        page.wait_for_url(re.compile(r"q=port"))
+        assert total(page) >= 1
+        page.locator("section[aria-labelledby=facet-place] a.facet-include").first.click()
+        page.wait_for_url(re.compile(r"place="))
+        assert page.locator(".active-chip-include").count() == 1
+        page.locator("svg.timeline a").first.click()
+        page.wait_for_url(re.compile(r"from="))
+        page.fill("#to", "2030-12-31")
+        page.get_by_role("button", name="Apply dates").click()
+        page.wait_for_url(re.compile(r"to=2030-12-31"))
+        assert ("q", "port") in params(page)
+        page.locator("details.syntax-help summary").click()
+        assert page.locator(".syntax-list").is_visible()
+    finally:
+        context.close()
