@@ -90,6 +90,8 @@ class _Mention:
     """Followed by a number."""
     team: bool = False
     """A team: followed by a score in a results or standings line."""
+    team_doc: bool = False
+    """The mention is in a sports report."""
 
 
 def _clean(token: str) -> tuple[str, bool]:
@@ -417,6 +419,7 @@ def _mentions(title: str, body: str, lex: Lexicon) -> list[_Mention]:
     mentions: list[_Mention] = []
     lines = [line for line in _lines(title, body) if line.strip()]
     vocab = set(_LOWER_WORD.findall(f"{title}\n{body}"))
+    sports = len(lex.sport_vocab.intersection(vocab)) >= 3
     for index, line in enumerate(lines):
         caps = line.isupper() or (
             index == 0 and bool(title) and _title_case(TOKEN_RE.findall(line), common)
@@ -469,6 +472,15 @@ def _mentions(title: str, body: str, lex: Lexicon) -> list[_Mention]:
                     m.label = ORG
                 elif key(m.prev) in lex.titles:
                     m.label = PER
+            if (
+                sports
+                and m.label in (LOC, UNK)
+                and (m.prev in lex.sport_prev or m.next in lex.sport_next)
+                and m.key not in lex.nations
+                and not (m.label == UNK and _is_word(m.tokens[0], vocab, lex))
+            ):
+                m.label, m.strong, m.team = ORG, True, True  # "Leicestershire beat Somerset"
+            m.team_doc = sports
         # results lines: "Leeds 2 Manchester United 1" -> teams
         if sum(1 for m in line_mentions if m.scored) >= 2 or (
             line_mentions and line_mentions[0].scored and len(_NUMBER.findall(line)) >= 2
@@ -677,6 +689,8 @@ def _guess(
             return PER
         if m.prev in _LOC_PREPS:
             return LOC
+        if m.team_doc and not people_first:
+            return ORG  # a sports report: a club ("Essex, Derbyshire and Surrey")
         return None
     if key(m.prev) in lex.titles or m.next in _SAID_AFTER or m.prev in _SAID_BEFORE:
         return PER

