@@ -850,17 +850,29 @@ class TantivyEngine(Engine):
             # tantivy's default segment_size (10 x size) keeps the counts of the top values
             # exact in practice; asking for thousands of candidates per segment doubled the
             # cost of a string terms aggregation (docs/performance.md).
+            # The histogram's count of every month also gives the month and year facets.
+            all_months = skip is None and query.histogram
+            derived = {"month", "year"} & set(names) if all_months else set()
             request: dict[str, Any] = {
                 name: {"terms": {"field": name,
                                  "size": size + 20 + len(group_over.values[name])}}
-                for name in names}
+                for name in names if name not in derived}
             for name in names:
                 asked[name] = (q, group_over)
-            if skip is None and query.histogram:
+            if all_months:
                 request["_month"] = {"terms": {"field": "month", "size": 5_000}}
                 request["_lo"] = {"min": {"field": "day"}}
                 request["_hi"] = {"max": {"field": "day"}}
             agg = snap.searcher.aggregate(q, request)
+            if "month" in derived:
+                agg["month"] = agg["_month"]
+            if "year" in derived:
+                years: dict[str, int] = defaultdict(int)
+                for bucket in agg["_month"]["buckets"]:
+                    years[bucket["key"][:4] if bucket["key"] != UNDATED else UNDATED] += \
+                        bucket["doc_count"]
+                agg["year"] = {"buckets": [{"key": k, "doc_count": n}
+                                           for k, n in years.items()]}
             for name in names:
                 counts = snap.merged(name, agg[name]["buckets"])
                 for value, extra in group_over.values[name].items():
