@@ -274,6 +274,9 @@ def _render_search(pairs: list[tuple[str, str]], *, error: str | None = None,
         pages = min(result.pages, int(_settings().get("max_page", 1000)))
         context.update({
             "req": req,
+            # The date inputs need full days: from=2023-07 means 2023-07-01 (to: -31).
+            "date_from": req.date_from.isoformat() if req.date_from else "",
+            "date_to": req.date_to.isoformat() if req.date_to else "",
             "hits": _hit_views(result, pairs),
             # With no results, only the facets with a selected value are worth showing.
             "facet_blocks": [b for b in _facet_blocks(result, pairs, more, facet_size)

@@ -238,6 +238,12 @@ def test_date_inputs_belong_to_the_search_form(client: FlaskClient) -> None:
         assert doc.cssselect(f"label[for={name}]")
 
 
+def test_partial_dates_fill_the_date_inputs_with_whole_days(client: FlaskClient) -> None:
+    _, doc = get(client, "/?from=2021-02&to=2022")
+    assert doc.get_element_by_id("from").get("value") == "2021-02-01"
+    assert doc.get_element_by_id("to").get("value") == "2022-12-31"
+
+
 def test_hidden_fields_keep_filters_when_the_query_changes(client: FlaskClient) -> None:
     _, doc = get(client, "/?q=port&place=Rotterdam&not_person=Xi+Jinping&sort=oldest&page=1")
     form = doc.get_element_by_id("search-form")
