@@ -49,8 +49,8 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--articles", type=int, default=3000)
     ap.add_argument("--batch-size", type=int, default=100)
     ap.add_argument("--jobs", type=int, default=2)
-    ap.add_argument("--min-delay", type=float, default=1.0)
-    ap.add_argument("--max-delay", type=float, default=8.0)
+    ap.add_argument("--min-delay", type=float, default=2.0)
+    ap.add_argument("--max-delay", type=float, default=14.0)
     ap.add_argument("--seed", type=int, default=2026)
     ap.add_argument("--work", type=Path, default=None,
                     help="working folder (default: a temporary one, removed at the end)")

@@ -905,11 +905,13 @@ class WhooshWriter(EngineWriter):
                 self._create(rebuild)
             elif not (self.index_dir / META_FILE).exists():
                 write_meta(self.index_dir)
+            storage = _TrackingStorage(str(self.index_dir), readonly=False)
             try:
-                self.ix = FileIndex(_storage(self.index_dir, readonly=False), schema=SCHEMA,
-                                    indexname=INDEX_NAME)
+                self.ix = FileIndex(storage, schema=SCHEMA, indexname=INDEX_NAME)
                 self.ix.reader().close()  # every segment of the newest commit opens
+                storage.opened = None
             except Exception as exc:  # noqa: BLE001 - a corrupt TOC or segment
+                storage.close_opened()
                 raise EngineError(
                     f"the index in {self.index_dir} cannot be opened ({type(exc).__name__}: "
                     f"{exc}): its newest commit is truncated or corrupt. Nothing was changed; "
