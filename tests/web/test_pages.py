@@ -581,6 +581,23 @@ def test_500_page_has_no_traceback(app, client: FlaskClient,  # noqa: ANN001
     assert "secret internal detail" not in html and "Traceback" not in html
 
 
+def test_empty_archive(tmp_path, engine: Engine) -> None:  # noqa: ANN001
+    from newsearch.app import create_app
+    from newsearch.engine import open_writer
+
+    with open_writer(tmp_path / "empty", engine=engine.name) as writer:
+        writer.commit()
+    app = create_app({"index": str(tmp_path / "empty"), "TESTING": True})
+    try:
+        response = app.test_client().get("/")
+        assert response.status_code == 200
+        doc = parse(response.get_data(as_text=True))
+        assert "no articles yet" in doc.cssselect(".empty-state")[0].text_content()
+        assert not doc.cssselect(".facets")
+    finally:
+        app.extensions["newsearch"].close()
+
+
 def test_missing_index_is_a_503_page(tmp_path) -> None:  # noqa: ANN001
     from newsearch.app import create_app
 
