@@ -50,6 +50,7 @@ _DATELINE = re.compile(
     r"^([A-Z][A-Z.'\-]+(?: [A-Z][A-Z.'\-]+){0,3}),?\s+"
     r"(?:\d{4}-\d\d-\d\d|\d{1,2}/\d{1,2}(?:/\d{2,4})?|\(\w[\w ]*\)|[A-Z][a-z]{2,8}\.? \d{1,2})"
 )
+_CONTRACTION = re.compile(r"^\w+(?:['’](?:ve|ll|re|m|d|s)|n['’]t)$", re.IGNORECASE)
 _INITIAL = re.compile(r"^(?:[A-Z]\.)+$")
 _SPECIAL = re.compile(r"[\d'’\-]")
 
@@ -246,8 +247,8 @@ class _Typer:
             parts.append((label, rest, True))
         elif len(rest) >= 2 and (rest[0] in lex.first_names or _INITIAL.match(rest[0])):
             parts.append((PER, rest, True))  # "Peter Such", "J. Adams"
-        elif len(rest) == 1 and key(rest[0]) in lex.demonyms:
-            pass
+        elif len(rest) == 1 and (key(rest[0]) in lex.demonyms or key(rest[0]) in lex.common):
+            pass  # "Russian", "MP", "CEO"
         elif (
             len(rest) == 1
             and rest[0].isupper()
@@ -397,7 +398,15 @@ def _split_run(text: str) -> list[tuple[list[str], str | None, bool]]:
     parts: list[tuple[list[str], str | None, bool]] = []
     words: list[str] = []
     prev: str | None = None
+    stop = lexicon().stop
     for tok in text.split():
+        if _CONTRACTION.match(tok) and (
+            tok[-1] in "tT" or re.split("['’]", tok)[0].casefold() in stop
+        ):
+            if words:  # "I've", "We'll": a pronoun, no name
+                parts.append((words, prev, False))
+            words, prev = [], tok
+            continue
         if _DIGIT.search(tok):
             if words:
                 parts.append((words, prev, False))
@@ -629,8 +638,10 @@ def find_entities(title: str, body: str) -> Entities:
                 continue
             found[label].setdefault(k, surface.get(k, _titlecase(m.tokens, lex)))
             continue
-        if " " not in k and k in person_parts and label in (None, PER, UNK):
-            continue  # "Putin" after "Vladimir Putin"
+        if " " not in k and k in person_parts and (
+            label in (None, PER, UNK) or (label == LOC and k in lex.minor_places)
+        ):
+            continue  # "Putin" after "Vladimir Putin"; "Davenport" after "Lindsay Davenport"
         if label is None:
             guesses.setdefault(k, []).append(
                 _guess(m, k, lex, org_parts, loc_parts, person_parts, people_first)

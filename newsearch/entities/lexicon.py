@@ -93,6 +93,8 @@ class Lexicon:
     weak_places: frozenset[str]
     """Keys of place names that need a cue (often ordinary words or surnames)."""
     nations: frozenset[str]
+    minor_places: frozenset[str]
+    """Keys of cities and regions (not countries, capitals or states)."""
     sport_vocab: frozenset[str]
     """Words of sports reports; ``sport_prev`` / ``sport_next`` sit around team names."""
     sport_prev: frozenset[str]
@@ -261,6 +263,7 @@ def lexicon() -> Lexicon:
         weak_places=weak,
         place_starts=_starts(places),
         nations=nations,
+        minor_places=frozenset(minor),
         sport_vocab=frozenset(w for w in _words("sport_words.txt") if w[0] not in "<>"),
         sport_prev=frozenset(w[1:] for w in _words("sport_words.txt") if w[0] == "<"),
         sport_next=frozenset(w[1:] for w in _words("sport_words.txt") if w[0] == ">"),

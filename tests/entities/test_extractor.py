@@ -160,3 +160,16 @@ def test_person_found_by_context_without_known_first_name() -> None:
 def test_model_numbers_are_not_organisations() -> None:
     found = find_entities("", "Airbus delivered the first A380 and Boeing its 787-9 jets.")
     assert keys(found.orgs) == {"airbus", "boeing"}
+
+
+def test_contractions_and_pronouns_are_no_names() -> None:
+    found = find_entities("", "I've said it before. We'll see, I'm sure. They're late.")
+    assert found == Entities()
+
+
+def test_small_town_named_like_a_person_is_the_person() -> None:
+    found = find_entities(
+        "", "Lindsay Davenport won in straight sets. Davenport said she felt strong."
+    )
+    assert found.people == ["Lindsay Davenport"]
+    assert found.places == []
