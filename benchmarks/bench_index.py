@@ -8,6 +8,8 @@ real indexer (``newsearch.indexer.update_index``: parsing, entity extraction in 
 processes, the engine's writer) into ``WORK/<engine>``; then the indexer runs again over the
 unchanged corpus (the incremental no-op). ``raw`` indexes the same files with tantivy-py
 directly (``benchmarks/raw_tantivy.py``): no parsing beyond ``json.loads``, no entities.
+``tantivy-writer`` / ``whoosh-writer`` parse the files first and time the engine's writer
+alone (add + commit per 500 articles): what the engine costs, without parsing and entities.
 Reported: articles, seconds, articles/s, no-op seconds, index size, peak memory of the main
 process and of the largest worker. The machine is shared: compare ratios within one run.
 """
@@ -23,9 +25,38 @@ from pathlib import Path
 from benchmarks.common import dir_size, peak_mb, ratio, run_child
 
 ENGINES = ("whoosh", "tantivy", "raw")
+"""Also accepted: ``whoosh-writer`` and ``tantivy-writer`` (the engine's writer alone)."""
+
+
+def writer_only(engine: str, corpus: Path, work: Path, batch: int = 500) -> dict:
+    """Parse every file first (no entity extraction: the JSON carries entities), then time
+    the engine's writer alone: add in batches of ``batch`` with a commit after each."""
+    from newsearch.engine import open_writer
+    from newsearch.ingest import read_articles
+
+    started = time.perf_counter()
+    articles = [a for path in sorted(corpus.rglob("*")) if path.is_file()
+                for a in read_articles(path)]
+    parse = time.perf_counter() - started
+    target = work / f"{engine}-writer"
+    if target.exists():
+        shutil.rmtree(target)
+    started = time.perf_counter()
+    with open_writer(target, engine=engine, rebuild=True) as writer:
+        for start in range(0, len(articles), batch):
+            writer.add(articles[start:start + batch])
+            writer.commit()
+    seconds = time.perf_counter() - started
+    shutil.rmtree(target)
+    return {"engine": f"{engine}-writer", "articles": len(articles),
+            "seconds": round(seconds, 2), "articles_per_s": round(len(articles) / seconds, 1),
+            "parse_seconds": round(parse, 2), "noop_seconds": None, "size_mb": 0.0,
+            **peak_mb()}
 
 
 def one(engine: str, corpus: Path, work: Path, jobs: int) -> dict:
+    if engine.endswith("-writer"):
+        return writer_only(engine.removesuffix("-writer"), corpus, work)
     target = work / engine
     if target.exists():
         shutil.rmtree(target)
