@@ -30,6 +30,8 @@ PER, LOC, ORG, UNK = "PER", "LOC", "ORG", "UNK"
 #: organisation; there, unknown two- and three-word names are taken for people, else for
 #: organisations.
 PEOPLE_PRIOR = 2.0
+#: A longer stretch of capitalised words is a list or a headline, not one name.
+MAX_NAME_WORDS = 12
 
 _ABBREV = (
     r"Mr|Mrs|Ms|Dr|St|Jr|Sr|Inc|Corp|Co|Cos|Ltd|Gen|Col|Lt|Sen|Rep|Gov|Prof|Rev|Capt|Sgt|Mt|Ft"
@@ -326,7 +328,7 @@ def _pieces(words: tuple[str, ...], caps: bool) -> tuple[tuple[tuple[str, ...], 
     out = []
     for piece, piece_first in pieces:
         trimmed = tuple(_strip_connectors(list(piece)))
-        if trimmed:
+        if trimmed and len(trimmed) <= MAX_NAME_WORDS:
             out.append((trimmed, piece_first))
     return tuple(out)
 
