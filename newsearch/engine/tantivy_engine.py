@@ -1045,8 +1045,13 @@ class TantivyEngine(Engine):
         # Candidates share the first letter (as Whoosh's corrector with prefix=1); the
         # nearest distance that has any candidate wins, then the most frequent word.
         by_distance: dict[int, list[tuple[str, int]]] = defaultdict(list)
+        letters = set(word)
+        size = len(word)
         for term, freq in snap.vocabulary(word[0]):
-            if term == word:
+            # Cheap bounds first: each edit changes the length by at most one and the set of
+            # letters by at most two.
+            if term == word or abs(len(term) - size) > limit or \
+                    len(letters.symmetric_difference(term)) > 2 * limit:
                 continue
             distance = _levenshtein(word, term, limit)
             if distance <= limit:
