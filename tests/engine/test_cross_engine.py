@@ -80,6 +80,18 @@ def generated_articles(n: int = 90, seed: int = 7) -> list[Article]:
             publisher=rng.choice(PUBLISHERS), section=rng.choice(SECTIONS),
             tags=rng.sample(TAGS, rng.randint(0, 2)),
             authors=[f"Reporter {rng.randint(1, 5)}"]))
+    # Stories with a clear best match for relevance checks.
+    out.append(Article(path="/gen/zanzibar-1.txt", format="text",
+                       title="Zanzibar spice harvest breaks records",
+                       body="Zanzibar farmers said the Zanzibar clove harvest was the largest "
+                            "on record. Zanzibar exporters expect higher prices.",
+                       published="2021-10-04", publisher="Wire One", file_signature="z:1"))
+    out.append(Article(path="/gen/zanzibar-2.txt", format="text",
+                       title="Ferry timetable changes on the coast",
+                       body="The ferry operator said crossings to Zanzibar would run less often "
+                            "in the rainy season, and fares would rise for the market traders "
+                            "who use the service every week of the year.",
+                       published="2021-11-12", publisher="Wire Two", file_signature="z:2"))
     # Exact copies (the same story saved twice under another path).
     for i in (3, 10, 11):
         src = out[i]
@@ -177,10 +189,12 @@ def run(engine, node, filters, **kw):
                                      **kw))
 
 
-@pytest.mark.parametrize("node", QUERIES, ids=repr)
-def test_same_hits_totals_facets_histograms(engines, node) -> None:
+@pytest.mark.parametrize("number", range(len(QUERIES)), ids=lambda i: repr(QUERIES[i]))
+def test_same_hits_totals_facets_histograms(engines, number) -> None:
     w, t = engines["whoosh"], engines["tantivy"]
-    for filters in FILTERS:
+    node = QUERIES[number]
+    # No filter, and two of the filter sets in turn (all of them over the whole list).
+    for filters in (FILTERS[0], FILTERS[1 + number % 5], FILTERS[1 + (number + 2) % 5]):
         a, b = run(w, node, filters, collapse=False), run(t, node, filters, collapse=False)
         assert a.total == b.total, filters
         assert {h.article.id for h in a.hits} == {h.article.id for h in b.hits}, filters
@@ -222,16 +236,15 @@ def test_paging_covers_the_same_stories(engines) -> None:
     assert set(seen["whoosh"]) == set(seen["tantivy"])
 
 
-@pytest.mark.parametrize("node", [Term("monsoon"), Term("quarterly", "title"),
-                                  Phrase("arctic ice")], ids=repr)
+@pytest.mark.parametrize("node", [Term("zanzibar"), Phrase("zanzibar clove"),
+                                  Or((Term("zanzibar"), Term("clove")))], ids=repr)
 def test_clear_relevance_winner_agrees(engines, node) -> None:
     tops = {}
     for name, engine in engines.items():
         hits = engine.search(EngineQuery(query=node, limit=2, collapse=False)).hits
-        if len(hits) < 2 or hits[0].score < 1.3 * hits[1].score:
-            pytest.skip(f"no clear winner for {name}")
-        tops[name] = hits[0].article.content_hash
-    assert tops["whoosh"] == tops["tantivy"]
+        assert hits and (len(hits) == 1 or hits[0].score > 1.3 * hits[1].score), name
+        tops[name] = hits[0].article.title
+    assert tops["whoosh"] == tops["tantivy"] == "Zanzibar spice harvest breaks records"
 
 
 def test_vocabulary_reads_agree(engines) -> None:
@@ -254,4 +267,5 @@ def test_stats_and_duplicates_agree(engines) -> None:
                  "places", "orgs"):
         assert getattr(w, attr) == getattr(t, attr), attr
     copy = generated_articles()[-1]
+    assert copy.path.startswith("/gen/copy-")
     assert engines["whoosh"].duplicates_of(copy) == engines["tantivy"].duplicates_of(copy) != []
