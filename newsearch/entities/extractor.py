@@ -64,6 +64,15 @@ CONNECTORS = frozenset(
 _SENTENCE_OPENERS = frozenset('. ! ? : ; " “ ” ( [ - – — | * • '.split() + ["'", "‘"])
 _SAID_AFTER = frozenset("said says told added asked declared stated warned wrote explained".split())
 _SAID_BEFORE = frozenset("said says added".split())
+#: Lower-case words right after a name that make it a place / an organisation.
+_LOC_NEXT = frozenset(
+    "county counties province provinces district districts region regions city town "
+    "village villages island islands valley river mountains".split()
+)
+_ORG_NEXT = frozenset(
+    "spokesman spokeswoman spokesperson shareholders employees executives subsidiary "
+    "subsidiaries chairman ceo boss".split()
+)
 _LOC_PREPS = frozenset("in at from near to into across outside inside toward towards via".split())
 
 
@@ -479,10 +488,12 @@ def _mentions(title: str, body: str, lex: Lexicon) -> list[_Mention]:
                         )
         for m in line_mentions:
             if m.label == UNK:
-                if m.prev in lex.org_cues:
-                    m.label = ORG
+                if m.prev in lex.org_cues or m.next in _ORG_NEXT:
+                    m.label = ORG  # "airline Ryanair", "a Boeing spokesman"
                 elif key(m.prev) in lex.titles:
                     m.label = PER
+                elif m.next in _LOC_NEXT:
+                    m.label = LOC  # "Turkana county"
             if (
                 sports
                 and m.label in (LOC, UNK)
@@ -595,18 +606,22 @@ def find_entities(title: str, body: str) -> Entities:
     # votes per name key
     votes: dict[str, dict[str, float]] = defaultdict(lambda: defaultdict(float))
     surface: dict[str, tuple[str, ...]] = {}
+    strong: set[str] = set()  # names typed by the name itself somewhere in the article
     for m in mentions:
         if m.caps and not m.team:
             continue
         k = m.key
         if m.label != UNK:
             votes[k][m.label] += 2.0 if m.strong else 1.0
+            if m.strong:
+                strong.add(k)
         if k not in surface or (surface[k][0].isupper() and not m.tokens[0].isupper()):
             surface[k] = m.tokens
 
     # full names of people: last word -> full name key
     person_parts: dict[str, str] = {}
     org_parts: set[str] = set()
+    org_first: set[str] = set()
     loc_parts: set[str] = set()
 
     decided = {k: max(v.items(), key=lambda kv: kv[1])[0] for k, v in votes.items()}
@@ -619,6 +634,7 @@ def find_entities(title: str, body: str) -> Entities:
                 person_parts.setdefault(words[-1], k)
             elif label == ORG:
                 org_parts.update(words)
+                org_first.add(words[0])
             elif label == LOC:
                 loc_parts.update(words)
 
@@ -640,6 +656,8 @@ def find_entities(title: str, body: str) -> Entities:
                 continue
             found[label].setdefault(k, surface.get(k, _titlecase(m.tokens, lex)))
             continue
+        if " " not in k and k in org_first and k not in strong:
+            continue  # "Hoshida" after "Hoshida Robotics"
         if " " not in k and k in person_parts and (
             label in (None, PER, UNK) or (label == LOC and k in lex.minor_places)
         ):
