@@ -36,7 +36,7 @@ from datetime import date
 from pathlib import Path
 
 import numpy as np
-from whoosh import fields, formats
+from whoosh import columns, fields, formats
 from whoosh import query as wq
 from whoosh.analysis import Analyzer, Token
 from whoosh.codec import whoosh3
@@ -63,8 +63,8 @@ from newsearch.engine.base import (
     QueryTooExpensive,
 )
 from newsearch.engine.forward import (
+    FacetColumn,
     ForwardIndex,
-    build_facet_column,
     evaluate,
     top_values,
 )
@@ -75,7 +75,7 @@ ANALYSIS_ATTR = "_analysis"
 """Attribute of an Article holding its pre-analysed text (``newsearch.pipeline.analyze``)."""
 
 NAME = "whoosh"
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 META_FILE = "newsearch.json"
 LOCK_FILE = "write.lock"
 INDEX_NAME = "MAIN"
@@ -84,6 +84,9 @@ VALUE_GAP = 100
 """Position gap between two values of a facet field: phrases never span values."""
 FACET_FIELDS = qt.FACET_FIELDS
 SEP = "\x1f"
+RS = "\x1e"
+FACETS_COLUMN = "facets"
+_CONTROL = re.compile("[\x1e\x1f]")
 
 MAX_LEAVES = 200
 MAX_PREFIX_TERMS = 1000
@@ -195,9 +198,12 @@ def build_schema() -> fields.Schema:
         "content_hash": fields.ID(stored=True, sortable=True),
         "date_source": fields.ID(stored=True),
         "crawled": fields.STORED(),
+        # Every facet value of the article in one per-document column: the source of the
+        # forward index (reading a column is far faster than walking postings term by term).
+        FACETS_COLUMN: fields.COLUMN(columns.VarBytesColumn()),
     }
     for name in FACET_FIELDS:
-        spec[name] = fields.FieldType(formats.Existence(), NewsAnalyzer(), stored=True)
+        spec[name] = fields.STORED()
         spec[name + "_w"] = fields.FieldType(formats.Positions(), ValueWordsAnalyzer(),
                                              scorable=True)
     return fields.Schema(**spec)
@@ -248,15 +254,16 @@ def document_fields(article: Article) -> dict[str, object]:
         # Analysed in a parser process (newsearch.pipeline.analyze): lists bypass the analyzer,
         # one token per item at consecutive positions, exactly what NewsAnalyzer would give.
         doc["title"], doc["body"], doc["words"] = analysis
+    blobs: list[str] = []
     for name in FACET_FIELDS:
         raw = getattr(article, name)
         values = [raw] if isinstance(raw, str) else list(raw)
         values = [v for v in values if v and normalize_value(v)]
-        # Pre-tokenised (a list bypasses the analyzer): one term per value.
-        doc[name] = [f"{normalize_value(v)}{SEP}{v}" for v in values]
-        doc["_stored_" + name] = raw
+        doc[name] = raw
         if values:
             doc[name + "_w"] = "\x1e".join(values)
+        blobs.append(SEP.join(_CONTROL.sub(" ", v) for v in values))
+    doc[FACETS_COLUMN] = RS.join(blobs).encode("utf-8", "surrogatepass")
     return doc
 
 
@@ -453,37 +460,136 @@ class _State:
     def _build_forward(self) -> ForwardIndex:
         reader = self.searcher.reader()
         ndocs = reader.doc_count_all()
+        leaves = reader.leaf_readers() if ndocs else []
+        segs = [(_segment_data(self.index_dir, leaf), offset) for leaf, offset in leaves]
+        _prune_segment_cache(self.index_dir, {data.key for data, _ in segs})
         live = np.ones(ndocs, dtype=bool)
-        if reader.has_deletions():
-            for leaf, offset in reader.leaf_readers():
-                if leaf.has_deletions():
-                    for d in range(leaf.doc_count_all()):
-                        if leaf.is_deleted(d):
-                            live[offset + d] = False
-        if ndocs:
-            days = np.fromiter(reader.column_reader("day"), dtype=np.int64, count=ndocs)
-            hashes = list(reader.column_reader("content_hash"))
-        else:
-            days = np.zeros(0, dtype=np.int64)
-            hashes = []
-        cols = {}
-        for name in FACET_FIELDS:
-            cols[name] = build_facet_column(name, ndocs, self._postings(reader, name))
+        days = np.full(ndocs, -1, dtype=np.int64)
+        hashes: list[str] = []
+        for (data, offset), (leaf, _) in zip(segs, leaves, strict=True):
+            days[offset:offset + data.ndocs] = data.days
+            hashes.extend(data.hashes)
+            if leaf.has_deletions():
+                for d in _deleted_docs(leaf):
+                    live[offset + d] = False
+        cols = {name: _merge_columns(name, ndocs, [(data.cols[name], offset)
+                                                   for data, offset in segs])
+                for name in FACET_FIELDS}
         return ForwardIndex.build(ndocs, live, days, hashes, cols)
-
-    @staticmethod
-    def _postings(reader, name: str):  # noqa: ANN001, ANN205
-        for btext in reader.lexicon(name):
-            text = btext.decode("utf-8")
-            key, _, display = text.partition(SEP)
-            ids = np.fromiter(reader.postings(name, btext).all_ids(), dtype=np.int64)
-            yield key, display, ids
 
     def close(self) -> None:
         with self.lock:
             if not self.closed:
                 self.closed = True
                 self.searcher.close()
+
+
+class _SegmentData:
+    """The forward-index data of one (immutable) segment: decoded once, reused by every
+    commit that still holds the segment."""
+
+    def __init__(self, key: tuple[str, str], leaf) -> None:  # noqa: ANN001
+        self.key = key
+        self.ndocs = n = leaf.doc_count_all()
+        self.days = np.fromiter(leaf.column_reader("day"), dtype=np.int64, count=n) \
+            if leaf.has_column("day") else np.full(n, -1, dtype=np.int64)
+        self.hashes = [str(h) for h in leaf.column_reader("content_hash")] \
+            if leaf.has_column("content_hash") else [""] * n
+        blobs = list(leaf.column_reader(FACETS_COLUMN, translate=False)) \
+            if leaf.has_column(FACETS_COLUMN) else [b""] * n
+        nf = len(FACET_FIELDS)
+        key_ids: list[dict[str, int]] = [{} for _ in range(nf)]
+        spellings: list[list[dict[str, int]]] = [[] for _ in range(nf)]
+        indptr = [[0] for _ in range(nf)]
+        vals: list[list[int]] = [[] for _ in range(nf)]
+        keys_of: dict[str, str] = {}
+        for blob in blobs:
+            parts = blob.decode("utf-8", "surrogatepass").split(RS) if blob else ()
+            for fi in range(nf):
+                part = parts[fi] if fi < len(parts) else ""
+                if part:
+                    ids, local, seen = key_ids[fi], vals[fi], set()
+                    for value in part.split(SEP):
+                        key = keys_of.get(value)
+                        if key is None:
+                            key = keys_of[value] = normalize_value(value)
+                        if not key or key in seen:
+                            continue
+                        seen.add(key)
+                        vid = ids.get(key)
+                        if vid is None:
+                            vid = ids[key] = len(ids)
+                            spellings[fi].append({})
+                        counts = spellings[fi][vid]
+                        counts[value] = counts.get(value, 0) + 1
+                        local.append(vid)
+                indptr[fi].append(len(vals[fi]))
+        self.cols = {
+            name: (list(key_ids[fi]), spellings[fi], np.asarray(indptr[fi], dtype=np.int64),
+                   np.asarray(vals[fi], dtype=np.int32))
+            for fi, name in enumerate(FACET_FIELDS)}
+
+
+_SEGMENTS: dict[tuple[str, str], _SegmentData] = {}
+_SEGMENTS_LOCK = threading.Lock()
+
+
+def _segment_data(index_dir: Path, leaf) -> _SegmentData:  # noqa: ANN001
+    segment = getattr(leaf, "_segment", None)
+    seg_id = segment.segment_id() if segment is not None else None
+    if seg_id is None:  # pragma: no cover - not a Whoosh 2.7 segment reader
+        return _SegmentData((os.path.realpath(index_dir), f"anon-{id(leaf)}"), leaf)
+    key = (os.path.realpath(index_dir), seg_id)
+    with _SEGMENTS_LOCK:
+        data = _SEGMENTS.get(key)
+    if data is None or data.ndocs != leaf.doc_count_all():
+        data = _SegmentData(key, leaf)
+        with _SEGMENTS_LOCK:
+            _SEGMENTS[key] = data
+    return data
+
+
+def _prune_segment_cache(index_dir: Path, keep: set[tuple[str, str]]) -> None:
+    root = os.path.realpath(index_dir)
+    with _SEGMENTS_LOCK:
+        for key in [k for k in _SEGMENTS if k[0] == root and k not in keep]:
+            del _SEGMENTS[key]
+
+
+def _deleted_docs(leaf) -> Iterable[int]:  # noqa: ANN001
+    segment = getattr(leaf, "_segment", None)
+    try:
+        return list(segment.deleted_docs())
+    except Exception:  # noqa: BLE001 - fall back to the public, slower way
+        return [d for d in range(leaf.doc_count_all()) if leaf.is_deleted(d)]
+
+
+def _merge_columns(name: str, ndocs: int, parts: list[tuple[tuple, int]]) -> FacetColumn:
+    """One facet column of the whole index from the segments' local columns."""
+    key_index: dict[str, int] = {}
+    spellings: list[dict[str, int]] = []
+    indptrs: list[np.ndarray] = []
+    values: list[np.ndarray] = []
+    base = 0
+    for (keys, local_spellings, indptr, vals), _offset in parts:
+        mapping = np.empty(len(keys), dtype=np.int32)
+        for i, key in enumerate(keys):
+            gid = key_index.get(key)
+            if gid is None:
+                gid = key_index[key] = len(spellings)
+                spellings.append({})
+            mapping[i] = gid
+            merged = spellings[gid]
+            for spelling, count in local_spellings[i].items():
+                merged[spelling] = merged.get(spelling, 0) + count
+        values.append(mapping[vals] if len(vals) else vals)
+        indptrs.append(indptr[1:] + base)
+        base += len(vals)
+    indptr = np.concatenate([np.zeros(1, dtype=np.int64)] + indptrs) if indptrs else \
+        np.zeros(ndocs + 1, dtype=np.int64)
+    vals = np.concatenate(values).astype(np.int32) if values else np.zeros(0, dtype=np.int32)
+    displays = [min(sp.items(), key=lambda kv: (-kv[1], kv[0]))[0] for sp in spellings]
+    return FacetColumn(name, list(key_index), displays, indptr, vals, key_index)
 
 
 _STATES: dict[str, _State] = {}
@@ -545,6 +651,7 @@ class WhooshEngine(Engine):
         self.index_dir = Path(index_dir)
         if not (self.index_dir / META_FILE).exists() and _latest_generation(self.index_dir) < 0:
             raise EngineError(f"no index at {self.index_dir}")
+        _check_schema(self.index_dir)
         self._state: _State | None = _acquire_state(self.index_dir)
         self._swap = threading.Lock()
         self.time_limit = _time_limit()
@@ -829,6 +936,22 @@ def _fsync_path(path: Path, directory: bool = False) -> None:
         os.close(fd)
 
 
+def _check_schema(index_dir: Path) -> None:
+    """Refuse an index written with another schema version (it would answer wrongly)."""
+    try:
+        meta = json.loads((index_dir / META_FILE).read_text("utf-8"))
+    except FileNotFoundError:
+        return
+    except (OSError, ValueError) as exc:
+        raise EngineError(f"{index_dir / META_FILE} is unreadable: {exc}") from None
+    version = meta.get("schema_version")
+    if version != SCHEMA_VERSION:
+        raise EngineError(
+            f"the index in {index_dir} was built with schema version {version} and this "
+            f"newsearch reads version {SCHEMA_VERSION}: rebuild it with `newsearch index "
+            f"ARCHIVE --index {index_dir} --rebuild`")
+
+
 def write_meta(index_dir: Path) -> None:
     """Write ``newsearch.json`` atomically (temp file, fsync, rename, fsync the directory)."""
     meta = {"engine": NAME, "schema_version": SCHEMA_VERSION}
@@ -905,6 +1028,8 @@ class WhooshWriter(EngineWriter):
                 self._create(rebuild)
             elif not (self.index_dir / META_FILE).exists():
                 write_meta(self.index_dir)
+            else:
+                _check_schema(self.index_dir)
             storage = _TrackingStorage(str(self.index_dir), readonly=False)
             try:
                 self.ix = FileIndex(storage, schema=SCHEMA, indexname=INDEX_NAME)

@@ -31,8 +31,8 @@ def ix(tmp_path: Path) -> Path:
 def test_meta_file_written_atomically(ix: Path) -> None:
     import json
 
-    assert json.loads((ix / "newsearch.json").read_text()) == {"engine": "whoosh",
-                                                               "schema_version": 1}
+    assert json.loads((ix / "newsearch.json").read_text()) == {
+        "engine": "whoosh", "schema_version": we.SCHEMA_VERSION}
     assert not [p for p in os.listdir(ix) if p.endswith(".tmp") and p.startswith(".")]
 
 
@@ -108,6 +108,21 @@ def test_refusing_to_write_into_a_foreign_folder(tmp_path: Path) -> None:
     with pytest.raises(EngineError, match="refusing"):
         open_writer(folder, engine="whoosh")
     assert (folder / "thesis.txt").read_text() == "precious"
+
+
+def test_an_index_of_another_schema_version_is_refused(ix: Path) -> None:
+    import json
+
+    (ix / "newsearch.json").write_text(json.dumps({"engine": "whoosh", "schema_version": 0}))
+    with pytest.raises(EngineError, match="--rebuild"):
+        open_engine(ix)
+    with pytest.raises(EngineError, match="--rebuild"):
+        open_writer(ix)
+    with open_writer(ix, rebuild=True) as w:  # a rebuild is the way out
+        w.add(arts(1))
+        w.commit()
+    with open_engine(ix) as e:
+        assert e.stats().articles == 1
 
 
 def test_engine_of_an_index_is_remembered(ix: Path) -> None:
