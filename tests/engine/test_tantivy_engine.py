@@ -286,6 +286,20 @@ def test_writer_lock_refresh_delete_and_reopen(tmp_path: Path) -> None:
     engine.close()
     with open_engine(path) as again:
         assert again.count(MatchAll()) == 3
+    with open_writer(path) as writer:
+        files = writer.indexed_files()
+        assert ARTICLES[0].path not in files and ARTICLES[5].path not in files
+        assert set(files) == {a.path for a in ARTICLES[1:5]}
+        changed = art(4, "Floods recede", "The water went down.", "2021-08-01")
+        changed.file_signature = "4:2"
+        writer.delete_paths([changed.path])
+        writer.add([changed])
+        writer.commit()
+        assert writer.indexed_files()[changed.path] == changed.file_signature
+    with open_engine(path) as again:
+        assert [h.article.title for h in again.search(EngineQuery(query=Term("water"))).hits] \
+            == ["Floods recede"]
+        assert again.count(Term("monsoon")) == 0
     with open_writer(path, rebuild=True) as writer:
         writer.commit()
     with open_engine(path) as again:
