@@ -46,7 +46,6 @@ TOKEN_RE = re.compile(
 _POSSESSIVE = re.compile(r"['’]s?$")
 _KEEP_POSSESSIVE = frozenset(("People's", "People’s"))  # "People's Republic of China"
 _HYPHEN_LOWER = re.compile(r"-[a-z].*$")
-_INT = re.compile(r"^\d+$")
 _DIGIT = re.compile(r"\d")
 _DATELINE = re.compile(
     r"^([A-Z][A-Z.'\-]+(?: [A-Z][A-Z.'\-]+){0,3}),?\s+"
@@ -102,8 +101,6 @@ class _Mention:
     """Followed by a number."""
     team: bool = False
     """A team: followed by a score in a results or standings line."""
-    team_doc: bool = False
-    """The mention is in a sports report."""
 
 
 def _clean(token: str) -> tuple[str, bool]:
@@ -433,9 +430,11 @@ def _split_run(text: str) -> list[tuple[list[str], str | None, bool]]:
     return parts
 
 
-def _mentions(title: str, body: str, lex: Lexicon) -> list[_Mention]:
+def _mentions(title: str, body: str, lex: Lexicon) -> tuple[list[_Mention], bool]:
+    """The mentions of names in a title and body, and whether it is a sports report."""
     common = lex.common
     skip = lex.stop_title
+    org_cues, titles = lex.org_cues, lex.titles
     mentions: list[_Mention] = []
     lines = [line for line in _lines(title, body) if line.strip()]
     vocab = set(_LOWER_WORD.findall(f"{title}\n{body}"))
@@ -453,6 +452,7 @@ def _mentions(title: str, body: str, lex: Lexicon) -> list[_Mention]:
             mentions.append(_Mention(LOC, shown, key(" ".join(words)), True, True, "", "",
                                      False, False))
             line = line[dateline.end(1) :]
+        scored_count = 0
         for match in RUN_RE.finditer(line):
             text = match.group()
             if text in skip:
@@ -467,7 +467,7 @@ def _mentions(title: str, body: str, lex: Lexicon) -> list[_Mention]:
                 prev = (run_prev if sub_prev is None else sub_prev).casefold()
                 nxt = run_next if last else ""
                 initial = not prev or prev in _SENTENCE_OPENERS
-                scored = bool(_INT.match(nxt))
+                scored = nxt.isdigit()
                 for piece, first, typed in pieces:
                     piece_initial = initial and first
                     if (
@@ -486,14 +486,18 @@ def _mentions(title: str, body: str, lex: Lexicon) -> list[_Mention]:
                             _Mention(label, part, k, strong, piece_initial and part[0] == head,
                                      prev, nxt, caps, scored)
                         )
+                        scored_count += scored
         for m in line_mentions:
-            if m.label == UNK:
-                if m.prev in lex.org_cues or m.next in _ORG_NEXT:
+            label = m.label
+            if label == UNK:
+                if m.prev in org_cues or m.next in _ORG_NEXT:
                     m.label = ORG  # "airline Ryanair", "a Boeing spokesman"
-                elif key(m.prev) in lex.titles:
+                elif key(m.prev) in titles:
                     m.label = PER
                 elif m.next in _LOC_NEXT:
                     m.label = LOC  # "Turkana county"
+            elif label != LOC or not sports:
+                continue
             if (
                 sports
                 and m.label in (LOC, UNK)
@@ -502,10 +506,10 @@ def _mentions(title: str, body: str, lex: Lexicon) -> list[_Mention]:
                 and not (m.label == UNK and _is_word(m.tokens[0], vocab, lex))
             ):
                 m.label, m.strong, m.team = ORG, True, True  # "Leicestershire beat Somerset"
-            m.team_doc = sports
         # results lines: "Leeds 2 Manchester United 1" -> teams
-        if sum(1 for m in line_mentions if m.scored) >= 2 or (
-            line_mentions and line_mentions[0].scored and len(_NUMBER.findall(line)) >= 2
+        if scored_count and (
+            scored_count >= 2
+            or (line_mentions[0].scored and len(_NUMBER.findall(line)) >= 2)
         ):
             for m in line_mentions:
                 if m.scored and (
@@ -514,7 +518,7 @@ def _mentions(title: str, body: str, lex: Lexicon) -> list[_Mention]:
                 ):
                     m.label, m.strong, m.team = ORG, True, True
         mentions.extend(line_mentions)
-    return mentions
+    return mentions, sports
 
 
 def _title_case(tokens: list[str], common: frozenset[str]) -> bool:
@@ -601,7 +605,7 @@ def _sub_names(keys: dict[str, object]) -> set[str]:
 def find_entities(title: str, body: str) -> Entities:
     """People, places and organisations named in a title and body."""
     lex = lexicon()
-    mentions = _mentions(title or "", body or "", lex)
+    mentions, sports = _mentions(title or "", body or "", lex)
 
     # votes per name key
     votes: dict[str, dict[str, float]] = defaultdict(lambda: defaultdict(float))
@@ -664,7 +668,7 @@ def find_entities(title: str, body: str) -> Entities:
             continue  # "Putin" after "Vladimir Putin"; "Davenport" after "Lindsay Davenport"
         if label is None:
             guesses.setdefault(k, []).append(
-                _guess(m, k, lex, org_parts, loc_parts, person_parts, people_first)
+                _guess(m, k, lex, org_parts, loc_parts, person_parts, people_first, sports)
             )
             continue
         found[label].setdefault(k, surface[k])
@@ -706,6 +710,7 @@ def _guess(
     loc_parts: set[str],
     person_parts: dict[str, str],
     people_first: bool,
+    sports: bool,
 ) -> str | None:
     """The type of a name nothing in the name itself decided, from its context."""
     words = k.split()
@@ -720,7 +725,7 @@ def _guess(
             return PER
         if m.prev in _LOC_PREPS:
             return LOC
-        if m.team_doc and not people_first:
+        if sports and not people_first:
             return ORG  # a sports report: a club ("Essex, Derbyshire and Surrey")
         return None
     if key(m.prev) in lex.titles or m.next in _SAID_AFTER or m.prev in _SAID_BEFORE:
