@@ -28,6 +28,7 @@ import logging
 import multiprocessing
 import multiprocessing.context
 import os
+import re
 import time
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator, Sequence
@@ -106,6 +107,19 @@ class IndexSummary:
 
     def skip(self, reason: str, path: str, message: str) -> None:
         self.skipped.setdefault(reason, []).append((path, message))
+
+
+_ESCAPED_BYTE = re.compile("[\udc80-\udcff]")
+
+
+def storable_path(path: str) -> str:
+    """The path as the index stores it. Bytes of a file name that are not UTF-8 reach Python
+    as lone surrogates (U+DC80..U+DCFF), which no engine can index (Whoosh and tantivy both
+    failed the whole batch on one such name); they become U+F780..U+F7FF instead. The
+    mapping is one-to-one, so an unchanged file is still recognised on the next run."""
+    if not _ESCAPED_BYTE.search(path):
+        return path
+    return _ESCAPED_BYTE.sub(lambda m: chr(ord(m.group()) - 0xDC80 + 0xF780), path)
 
 
 def _under(path: str, roots: Sequence[str]) -> bool:
@@ -263,7 +277,8 @@ def _run(writer, roots: list[str], summary: IndexSummary, *, rebuild: bool,  # n
     todo: list[str] = []
     to_delete: list[str] = []
     for item in iter_files([Path(r) for r in roots]):
-        path = os.path.abspath(item.path)
+        real = os.path.abspath(item.path)
+        path = storable_path(real)
         if path in seen:
             continue
         seen.add(path)
@@ -274,11 +289,12 @@ def _run(writer, roots: list[str], summary: IndexSummary, *, rebuild: bool,  # n
                 to_delete.append(path)
             continue
         old = indexed.get(path)
-        if old and old == file_signature(path):
+        if old and old == file_signature(real):
             summary.unchanged += 1
         else:
-            todo.append(path)
-    gone = [p for p in indexed if p not in seen and _under(p, roots)]
+            todo.append(real)
+    stored_roots = [storable_path(r) for r in roots]
+    gone = [p for p in indexed if p not in seen and _under(p, stored_roots)]
     pending = 0
     if to_delete or gone:
         writer.delete_paths(to_delete + gone)
@@ -291,7 +307,7 @@ def _run(writer, roots: list[str], summary: IndexSummary, *, rebuild: bool,  # n
     for done, result in enumerate(parse_files(todo, jobs=jobs, date_order=date_order,
                                               max_bytes=max_bytes, analyze_text=analyze_text),
                                   1):
-        path = result.path
+        path = storable_path(result.path)
         if result.skipped:
             summary.skip(result.skipped, path, result.message)
             if path in indexed:
@@ -304,6 +320,8 @@ def _run(writer, roots: list[str], summary: IndexSummary, *, rebuild: bool,  # n
                 summary.updated += 1
             else:
                 summary.added += 1
+            for article in result.articles:
+                article.path = storable_path(article.path)
             writer.add(result.articles)
             summary.articles += len(result.articles)
             pending += len(result.articles)

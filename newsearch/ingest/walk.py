@@ -10,8 +10,8 @@
 - obvious non-articles are ``unsupported-type``: images, PDFs, office documents, archives other
   than ``.gz``, audio and video, executables, and collection paperwork (``README``,
   ``LICENSE``, ``SOURCE.md``...);
-- unreadable folders and broken links are ``unreadable``, paths that do not exist
-  ``not-found``;
+- unreadable folders, broken links and entries that are not regular files (named pipes,
+  sockets, devices: never opened) are ``unreadable``, paths that do not exist ``not-found``;
 - odd names (spaces, unicode, bytes that are not UTF-8) are kept as they are: paths are never
   decoded or resolved, so a file is reported under the name it was found by.
 
@@ -156,4 +156,10 @@ def _walk(
                     yield Skipped(path, SYMLINK_LOOP, "symbolic link loop")
                 else:
                     yield Skipped(path, UNREADABLE, "broken symbolic link")
-        # sockets, FIFOs and devices are not files to read: passed over silently
+            else:
+                yield Skipped(path, UNREADABLE, "not a regular file (a link to a named pipe, "
+                                                "socket or device)")
+        else:
+            # A named pipe, socket or device: never opened (reading one can block forever),
+            # but reported, since it has the name of an article file.
+            yield Skipped(path, UNREADABLE, "not a regular file (named pipe, socket or device)")
