@@ -13,7 +13,9 @@ Pure function: no Flask, no engine; the caller passes a function that makes a bu
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable, Sequence
+from datetime import date
 from typing import Protocol
 
 from markupsafe import Markup, escape
@@ -25,6 +27,11 @@ PLOT_TOP = 20
 PLOT_BOTTOM = 118
 """Baseline of the bars; the tick labels go below it."""
 MAX_TICKS = 8
+TICK_FONT = 11.0
+"""Font size of the axis labels (site.css), in SVG units."""
+PHONE_TICK_FONT = 22.0
+"""Their size on a phone, where the SVG is drawn at about half scale and only the first and
+last labels show (site.css hides ``tick-minor``)."""
 MAX_SLOT = 64.0
 """Widest bar slot, so that one or two buckets do not become slabs."""
 
@@ -46,18 +53,34 @@ def _plural(count: int, one: str, many: str) -> str:
     return f"{count:,} {one if count == 1 else many}"
 
 
-def _tick_indexes(n: int, max_ticks: int = MAX_TICKS) -> list[int]:
-    """Indexes of the buckets that get a label: first, last and evenly spaced ones between."""
-    if n <= max_ticks:
-        return list(range(n))
-    step = -(-(n - 1) // (max_ticks - 1))
+def _tick_indexes(n: int, max_ticks: int = MAX_TICKS, min_step: int = 1) -> list[int]:
+    """Indexes of the buckets that get a label: the first, evenly spaced ones, and the last
+    unless it would stand closer than ``min_step`` buckets to the one before."""
+    step = max(min_step, -(-(n - 1) // (max_ticks - 1)) if n > max_ticks else 1)
     ticks = list(range(0, n, step))
     if ticks[-1] != n - 1:
-        if n - 1 - ticks[-1] < step / 2:
-            ticks[-1] = n - 1
-        else:
+        if n - 1 - ticks[-1] >= min_step:
             ticks.append(n - 1)
+        elif len(ticks) > 1:
+            ticks[-1] = n - 1
     return ticks
+
+
+def tick_text(label: str) -> str:
+    """The axis text of a bucket: ``13 Aug`` for a day (the hover title has the year),
+    the label itself for a month or a year."""
+    if len(label) == 10:
+        try:
+            day = date.fromisoformat(label)
+        except ValueError:
+            return label
+        return f"{day.day} {day:%b}"
+    return label
+
+
+def _text_width(text: str, font_px: float) -> float:
+    """A generous estimate of the width of ``text`` in SVG units."""
+    return len(text) * font_px * 0.62
 
 
 def render_timeline(
@@ -123,10 +146,15 @@ def render_timeline(
     parts.append(
         f'<line class="axis" x1="0" y1="{PLOT_BOTTOM}" x2="{WIDTH}" y2="{PLOT_BOTTOM}"/>'
     )
-    ticks = _tick_indexes(n)
+    texts = [tick_text(b.label) for b in buckets]
+    widest = max(_text_width(t, TICK_FONT) for t in texts) + 10
+    ticks = _tick_indexes(n, MAX_TICKS, max(1, math.ceil(widest / slot)))
+    # On a phone only the first and the last label show, if they have room.
+    phone_room = (ticks[-1] - ticks[0]) * slot >= max(
+        _text_width(t, PHONE_TICK_FONT) for t in texts) + 12
     for i in ticks:
-        # Only the first and last labels show on a narrow screen (CSS hides "tick-minor").
-        tick_class = "tick" if i in (ticks[0], ticks[-1]) else "tick tick-minor"
+        major = i == ticks[0] or (i == ticks[-1] and phone_room)
+        tick_class = "tick" if major else "tick tick-minor"
         cx = left + i * slot + slot / 2
         anchor = "middle"
         if len(ticks) > 1 and i == ticks[0] and cx < 40:
@@ -135,7 +163,7 @@ def render_timeline(
             anchor, cx = "end", left + (i + 1) * slot
         parts.append(
             f'<text class="{tick_class}" x="{_fmt(cx)}" y="{PLOT_BOTTOM + 18}" '
-            f'text-anchor="{anchor}">{escape(buckets[i].label)}</text>'
+            f'text-anchor="{anchor}">{escape(texts[i])}</text>'
         )
     parts.append(
         f'<text class="tick peak" x="{WIDTH}" y="12" text-anchor="end">'

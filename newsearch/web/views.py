@@ -147,6 +147,23 @@ def _day_filter(value: str | None) -> str:
     return format_day(value)
 
 
+def period_label(label: str) -> str:
+    """A bucket label for people: ``13 Aug 2022``, ``Aug 2022`` or ``2022``."""
+    if len(label) == 10:
+        return format_day(label)
+    if len(label) == 7:
+        try:
+            return f"{date.fromisoformat(label + '-01'):%b %Y}"
+        except ValueError:
+            return label
+    return label
+
+
+@bp.app_template_filter("period")
+def _period_filter(label: str) -> str:
+    return period_label(label)
+
+
 @bp.app_template_filter("thousands")
 def _thousands(value: int) -> str:
     return f"{value:,}"

@@ -21,6 +21,7 @@ from newsearch.web.views import (
     html_paragraphs,
     page_numbers,
     paragraphs,
+    period_label,
     safe_link,
 )
 
@@ -228,6 +229,9 @@ def test_timeline_bars_narrow_the_date_range(client: FlaskClient, engine: Engine
     assert narrowed.get_element_by_id("to").get("value") == bucket.end
     chips = [c.text_content() for c in narrowed.cssselect(".active-chip-date")]
     assert len(chips) == 2
+    heading = doc.cssselect("#timeline-heading .granularity")[0].text_content()
+    assert heading.startswith(f"by {expected.granularity}, ")
+    assert period_label(expected.timeline[-1].label) in heading
 
 
 def test_date_inputs_belong_to_the_search_form(client: FlaskClient) -> None:
@@ -466,6 +470,9 @@ def test_safe_link_and_paragraphs() -> None:
     assert paragraphs("a\n\nb\n c\n\n\n") == ["a", "b c"]
     assert paragraphs("one\ntwo") == ["one", "two"]
     assert paragraphs("   ") == []
+    assert period_label("2022-08-13") == "13 Aug 2022"
+    assert period_label("2022-08") == "Aug 2022"
+    assert period_label("2022") == "2022"
     # a highlighted body split at a line inside a <mark> stays well-formed
     assert html_paragraphs("a <mark>b\nc</mark> d") == ["a <mark>b</mark>", "<mark>c</mark> d"]
     assert html_paragraphs("&lt;x&gt;\n\n<mark>y</mark>") == ["&lt;x&gt;", "<mark>y</mark>"]

@@ -111,3 +111,44 @@ def test_ticks_label_first_and_last_and_stay_few() -> None:
 def test_summary_names_total_and_range() -> None:
     root = parse(render_timeline(months(), url, title="Mentions"))
     assert root.get("aria-label") == "Mentions: 16 articles from 2022-06 to 2022-09, in 4 bars"
+
+
+def test_tick_labels_never_overlap() -> None:
+    from datetime import date, timedelta
+
+    from newsearch.timeline import TICK_FONT, _text_width
+
+    def days(n: int) -> list[TimelineBucket]:
+        start = date(1987, 2, 26)
+        out = []
+        for i in range(n):
+            d = (start + timedelta(days=i)).isoformat()
+            out.append(TimelineBucket(d, d, d, i % 3))
+        return out
+
+    def months_(n: int) -> list[TimelineBucket]:
+        return [TimelineBucket(f"{2000 + i // 12}-{i % 12 + 1:02d}-01", "x",
+                               f"{2000 + i // 12}-{i % 12 + 1:02d}", 1) for i in range(n)]
+
+    for buckets in [days(n) for n in (1, 2, 3, 8, 9, 30, 90)] + [
+            months_(n) for n in (2, 7, 13, 72)]:
+        root = parse(render_timeline(buckets, url))
+        texts = list(root.iter(f"{SVG}text"))[:-1]  # the last one is "max N"
+        spans = []
+        for t in texts:
+            x, width = float(t.get("x")), _text_width(t.text, TICK_FONT)
+            anchor = t.get("text-anchor")
+            left = x if anchor == "start" else x - width if anchor == "end" else x - width / 2
+            spans.append((left, left + width))
+        assert spans, len(buckets)
+        assert all(a[1] <= b[0] for a, b in zip(spans, spans[1:], strict=False)), (
+            len(buckets), [t.text for t in texts])
+        assert texts[0].get("class") == "tick"  # the first label shows on a phone too
+
+
+def test_day_ticks_are_short_and_titles_keep_the_date() -> None:
+    buckets = [TimelineBucket("1987-02-26", "1987-02-26", "1987-02-26", 3),
+               TimelineBucket("1987-02-27", "1987-02-27", "1987-02-27", 1)]
+    root = parse(render_timeline(buckets, url))
+    assert [t.text for t in root.iter(f"{SVG}text")][0] == "26 Feb"
+    assert root.find(f"{SVG}a").find(f"{SVG}title").text == "1987-02-26: 3 articles"
