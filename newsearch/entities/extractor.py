@@ -59,6 +59,12 @@ _SPECIAL = re.compile(r"[\d'’\-]")
 CONNECTORS = frozenset(
     "of de del della der den van von du la le da di dos das do al el bin ibn y & the".split()
 )
+#: Words that never stand inside a name, not even inside an organisation's.
+_FUNCTION_WORDS = frozenset(
+    "the a an and but or nor in on at for of to by with from as if when while after before "
+    "he she it they we i you this that these those his her its their our my your there here "
+    "monday tuesday wednesday thursday friday saturday sunday".split()
+)
 #: Tokens after which a capitalised word starts a sentence.
 _SENTENCE_OPENERS = frozenset('. ! ? : ; " “ ” ( [ - – — | * • '.split() + ["'", "‘"])
 _SAID_AFTER = frozenset("said says told added asked declared stated warned wrote explained".split())
@@ -307,12 +313,16 @@ def _pieces(words: tuple[str, ...], caps: bool) -> tuple[tuple[tuple[str, ...], 
     first = True
     cur_first = True
     j, nw = 0, len(words)
+    # inside an organisation name only function words split it ("Federal Open Market
+    # Committee" is one name, "The Federal Reserve" is not)
+    org_tail = nw >= 3 and not caps and words[-1] in lex.org_suffixes
     while j < nw:
         word = words[j]
         if (
             word[0].isupper()
             and word.casefold() in stop
             and (caps or len(word) < 2 or not word.isupper())
+            and not (org_tail and j > 0 and word.casefold() not in _FUNCTION_WORDS)
         ):
             # "New York", "The Hague": a name that starts with a common word
             m = typer.known_at(list(words), j, nw)
