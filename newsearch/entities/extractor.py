@@ -209,6 +209,18 @@ class _Typer:
     def split(self, words: list[str]) -> list[tuple[str, list[str], bool]]:
         """(label, words, strong) parts of one run."""
         lex = self.lex
+        if "of" in words:
+            # "Lotte Maes of the Belgian Transport Union": a person, then where they work
+            j = words.index("of")
+            left = words[:j]
+            if (
+                len(left) >= 2
+                and (left[0] in lex.first_names or _INITIAL.match(left[0]))
+                and key(" ".join(words)) not in lex.places
+                and key(" ".join(words)) not in lex.orgs
+            ):
+                right = _strip_connectors(words[j + 1 :])
+                return self.split(left) + (self.split(right) if right else [])
         label = self.whole(words)
         if label:
             return [(label, words, True)]

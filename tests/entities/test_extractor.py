@@ -173,3 +173,17 @@ def test_small_town_named_like_a_person_is_the_person() -> None:
     )
     assert found.people == ["Lindsay Davenport"]
     assert found.places == []
+
+
+def test_extracting_twice_changes_nothing() -> None:
+    article = Article(path="/tmp/c.txt", format="text", title="Port strike spreads",
+                      body="Dock workers in Antwerp joined the strike, said Lotte Maes of the "
+                      "Belgian Transport Union. Maes said talks with Portwise Logistics failed.",
+                      people=["Lotte Maes"])
+    extract_entities(article)
+    first = (list(article.people), list(article.places), list(article.orgs))
+    extract_entities(article)
+    assert (article.people, article.places, article.orgs) == first
+    assert first[0] == ["Lotte Maes"]
+    assert "Antwerp" in first[1]
+    assert {"belgian transport union", "portwise logistics"} <= keys(first[2])
