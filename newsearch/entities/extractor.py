@@ -375,6 +375,8 @@ def _one_name(words: list[str], typer: _Typer, lex: Lexicon) -> bool:
     if k in lex.places or k in lex.orgs:
         return True
     head = _strip_connectors(words[: words.index("and")]) if "and" in words else []
+    if head and typer.whole(head) is not None:
+        return False  # "Mexico City and New York City"
     return not (head and typer.split(head)[-1:] and typer.split(head)[-1][0] == PER)
 
 
@@ -489,7 +491,7 @@ def _mentions(title: str, body: str, lex: Lexicon) -> tuple[list[_Mention], bool
                 prev = (run_prev if sub_prev is None else sub_prev).casefold()
                 nxt = run_next if last else ""
                 initial = not prev or prev in _SENTENCE_OPENERS
-                scored = nxt.isdigit()
+                scored = nxt.isdigit()  # "Leeds 2"
                 for piece, first, typed in pieces:
                     piece_initial = initial and first
                     if (
@@ -502,6 +504,7 @@ def _mentions(title: str, body: str, lex: Lexicon) -> tuple[list[_Mention], bool
                         if not piece:
                             continue
                         typed = _typed(piece)
+                        piece_initial = False  # "Shares of Tesla": Tesla's capital counts
                     head = piece[0]
                     for label, part, strong, k in typed:
                         line_mentions.append(
@@ -569,6 +572,8 @@ def _named_whole(words: list[str], lex: Lexicon) -> bool:
 def _is_word(word: str, vocab: set[str], lex: Lexicon) -> bool:
     """A sentence's capitalised first word that is an ordinary word, not a name."""
     low = word.casefold()
+    if key(word) in lex.titles:
+        return False  # "Mr Smith went..."
     if low in vocab or low in lex.common:
         return True
     if word in lex.first_names:
