@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import csv
 import io
+import itertools
 import json
 from collections.abc import Iterator
 from pathlib import Path
@@ -136,6 +137,10 @@ def export_view():  # noqa: ANN201
     parse_query(req.q, max_length=int(settings["max_query_length"]))  # 400 before streaming
     engine = get_engine()
     rows = export_rows(engine, req, settings=settings)
+    # Run the query now, before the response starts: a query the engine refuses
+    # (QueryTooExpensive) is a 400, not a stream that breaks after its 200 header.
+    first = next(rows, None)
+    rows = itertools.chain([first] if first is not None else [], rows)
     if fmt == "csv":
         body, mimetype = _csv_lines(rows), "text/csv; charset=utf-8"
     else:
