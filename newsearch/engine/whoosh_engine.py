@@ -31,6 +31,7 @@ import re
 import shutil
 import threading
 import time
+from collections import OrderedDict
 from collections.abc import Iterable, Iterator
 from datetime import date
 from pathlib import Path
@@ -388,6 +389,281 @@ class _Compiler:
         return parts[0] if len(parts) == 1 else wq.And(parts)
 
 
+# -- query evaluation on arrays -------------------------------------------------------
+
+K1 = 1.2
+B = 0.75
+FACET_WORD_WEIGHT = 0.5
+"""A facet word (``person:putin``) scores this fraction of its idf: it mostly filters."""
+
+
+def _leaf_postings(leaf, field: str, btext: bytes) -> tuple[np.ndarray, np.ndarray] | None:  # noqa: ANN001
+    """Document numbers and weights of one term in one segment, read block by block."""
+    terms = leaf._terms
+    if (field, btext) not in terms:
+        return None
+    m = terms.matcher(field, btext, leaf.schema[field].format)
+    ids: list[np.ndarray] = []
+    weights: list[np.ndarray] = []
+    try:
+        while m.is_active():
+            m._read_ids()
+            m._read_weights()
+            ids.append(np.asarray(m._ids, dtype=np.int64))
+            weights.append(np.asarray(m._weights, dtype=np.float32))
+            m._next_block()
+    except AttributeError:  # pragma: no cover - another Whoosh: the public, slower way
+        m = terms.matcher(field, btext, leaf.schema[field].format)
+        ids, weights = [], []
+        got_ids, got_w = [], []
+        while m.is_active():
+            got_ids.append(m.id())
+            got_w.append(m.weight())
+            m.next()
+        ids, weights = [np.asarray(got_ids, dtype=np.int64)], [np.asarray(got_w, np.float32)]
+    if not ids:
+        return None
+    return np.concatenate(ids), np.concatenate(weights)
+
+
+class _Arrays:
+    """Per-commit arrays for scoring: field lengths, and a cache of term postings."""
+
+    def __init__(self, reader, ndocs: int, live: np.ndarray) -> None:  # noqa: ANN001
+        self.reader = reader
+        self.ndocs = ndocs
+        self.live = live
+        self.nlive = max(1, int(live.sum()))
+        self.lengths: dict[str, np.ndarray] = {}
+        self.avg: dict[str, float] = {}
+        self._postings: OrderedDict[tuple[str, str], tuple[np.ndarray, np.ndarray]] = \
+            OrderedDict()
+        self._cached = 0
+        self._lock = threading.Lock()
+
+    def field_lengths(self, field: str) -> np.ndarray:
+        lengths = self.lengths.get(field)
+        if lengths is None:
+            lengths = np.zeros(self.ndocs, dtype=np.float32)
+            for leaf, offset in self.reader.leaf_readers():
+                data = _segment_lengths(leaf, field)
+                lengths[offset:offset + len(data)] = data
+            self.lengths[field] = lengths
+            live_lengths = lengths[self.live]
+            self.avg[field] = float(live_lengths.mean()) if len(live_lengths) else 1.0
+        return lengths
+
+    def postings(self, field: str, text: str) -> tuple[np.ndarray, np.ndarray]:
+        key = (field, text)
+        with self._lock:
+            hit = self._postings.get(key)
+            if hit is not None:
+                self._postings.move_to_end(key)
+                return hit
+        btext = text.encode("utf-8")
+        ids: list[np.ndarray] = []
+        weights: list[np.ndarray] = []
+        for leaf, offset in self.reader.leaf_readers():
+            got = _leaf_postings(leaf, field, btext)
+            if got is not None:
+                ids.append(got[0] + offset)
+                weights.append(got[1])
+        result = (np.concatenate(ids), np.concatenate(weights)) if ids else \
+            (np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.float32))
+        with self._lock:
+            self._postings[key] = result
+            self._cached += len(result[0])
+            while self._cached > 4_000_000 and self._postings:
+                _, old = self._postings.popitem(last=False)
+                self._cached -= len(old[0])
+        return result
+
+    def bm25(self, field: str, text: str) -> tuple[np.ndarray, np.ndarray]:
+        """Docnums containing the term and their BM25 scores in ``field``."""
+        ids, weights = self.postings(field, text)
+        if not len(ids):
+            return ids, weights
+        lengths = self.field_lengths(field)[ids]
+        df = len(ids)
+        idf = np.log(1.0 + (self.nlive - df + 0.5) / (df + 0.5))
+        norm = K1 * (1.0 - B + B * lengths / max(self.avg[field], 1e-6))
+        return ids, (idf * weights * (K1 + 1.0) / (weights + norm)).astype(np.float32)
+
+
+_LENGTHS: dict[tuple[str, str, str], np.ndarray] = {}
+
+
+def _segment_lengths(leaf, field: str) -> np.ndarray:  # noqa: ANN001
+    segment = getattr(leaf, "_segment", None)
+    key = (id(leaf.storage()) if segment is None else "", getattr(segment, "segment_id",
+                                                                  lambda: "")(), field)
+    with _SEGMENTS_LOCK:
+        got = _LENGTHS.get(key)
+    if got is not None and len(got) == leaf.doc_count_all():
+        return got
+    n = leaf.doc_count_all()
+    # (Whoosh returns None, not the default, for an empty field.)
+    out = np.fromiter((leaf.doc_field_length(d, field, 0) or 0 for d in range(n)),
+                      dtype=np.float32, count=n)
+    with _SEGMENTS_LOCK:
+        _LENGTHS[key] = out
+        if len(_LENGTHS) > 512:
+            _LENGTHS.pop(next(iter(_LENGTHS)))
+    return out
+
+
+class _Evaluator:
+    """Evaluates a query tree to a mask of matching docnums and a relevance score per doc:
+    postings read straight from the segments, BM25 over title (boosted) and body in numpy.
+    Phrases ask Whoosh which documents hold them."""
+
+    def __init__(self, state: _State, limit: float) -> None:
+        self.state = state
+        self.limit = limit
+        self.arrays = state.arrays
+        self.ndocs = state.fwd.ndocs
+        self.compiler = _Compiler(state.searcher.reader())
+        self.deadline = time.monotonic() + limit
+
+    def check_time(self) -> None:
+        if time.monotonic() > self.deadline:
+            raise QueryTooExpensive(
+                f"the query ran for more than {self.limit:g} s; make it more specific")
+
+    def run(self, node: qt.Node) -> tuple[np.ndarray, np.ndarray]:
+        score = np.zeros(self.ndocs, dtype=np.float32)
+        mask = self.eval(node, score, 0)
+        return mask, score
+
+    def eval(self, node: qt.Node, score: np.ndarray | None, depth: int) -> np.ndarray:
+        self.check_time()
+        if depth > MAX_DEPTH:
+            raise QueryTooExpensive("the query is nested too deeply")
+        if isinstance(node, (qt.Term, qt.Phrase, qt.Prefix)):
+            self.compiler.leaves += 1
+            if self.compiler.leaves > MAX_LEAVES:
+                raise QueryTooExpensive(f"the query has more than {MAX_LEAVES} terms")
+        if isinstance(node, qt.MatchAll):
+            return self.state.fwd.live.copy()
+        if isinstance(node, qt.DateRange):
+            return self.state.fwd.date_mask(node.start, node.end)
+        if isinstance(node, qt.Not):
+            return ~self.eval(node.child, None, depth + 1) & self.state.fwd.live
+        if isinstance(node, qt.And):
+            mask = None
+            for child in node.children:
+                m = self.eval(child, score, depth + 1)
+                mask = m if mask is None else (mask & m)
+            return mask if mask is not None else self.state.fwd.live.copy()
+        if isinstance(node, qt.Or):
+            mask = np.zeros(self.ndocs, dtype=bool)
+            for child in node.children:
+                mask |= self.eval(child, score, depth + 1)
+            return mask
+        if isinstance(node, (qt.Term, qt.Phrase)):
+            if node.field in FACET_FIELDS:
+                return self.facet_words(node.field, node.text, score)
+            return self.text(node.field, node.text, score)
+        if isinstance(node, qt.Prefix):
+            return self.prefix(node.field, node.prefix, score)
+        raise EngineError(f"unknown query node {node!r}")
+
+    @staticmethod
+    def _add(mask: np.ndarray, score: np.ndarray | None, ids: np.ndarray,
+             scores: np.ndarray) -> None:
+        mask[ids] = True
+        if score is not None:
+            score[ids] += scores  # docnums of one term's postings are distinct
+
+    def text(self, field: str | None, text: str, score: np.ndarray | None) -> np.ndarray:
+        stems = [t.text for t in tokenize(text)]
+        mask = np.zeros(self.ndocs, dtype=bool)
+        if not stems:
+            return mask
+        fieldnames = ("title", "body") if field is None else (field,)
+        if len(stems) == 1:
+            for name in fieldnames:
+                ids, sc = self.arrays.bm25(name, stems[0])
+                self._add(mask, score, ids, sc)
+            return mask
+        # A phrase: Whoosh finds where the words stand next to each other...
+        phrase = self.compiler._text(field, text)
+        with self.state.lock:
+            found = np.fromiter(self._timed(self.state.searcher.docs_for_query(phrase)),
+                                dtype=np.int64)
+        mask[found] = True
+        # ...and the phrase scores as the sum of its words.
+        if score is not None and len(found):
+            for name in fieldnames:
+                for stem_ in dict.fromkeys(stems):
+                    ids, sc = self.arrays.bm25(name, stem_)
+                    keep = mask[ids]
+                    score[ids[keep]] += sc[keep]
+        return mask
+
+    def _timed(self, docnums: Iterator[int]) -> Iterator[int]:
+        for i, docnum in enumerate(docnums):
+            if not i & 0x3FFF:
+                self.check_time()
+            yield docnum
+
+    def facet_words(self, field: str, text: str, score: np.ndarray | None) -> np.ndarray:
+        words = normalize_value(text).split()
+        mask = np.zeros(self.ndocs, dtype=bool)
+        if not words:
+            return mask
+        if len(words) == 1:
+            ids, _ = self.arrays.postings(field + "_w", words[0])
+        else:
+            with self.state.lock:
+                ids = np.fromiter(self._timed(self.state.searcher.docs_for_query(
+                    wq.Phrase(field + "_w", words))), dtype=np.int64)
+        mask[ids] = True
+        if score is not None and len(ids):
+            df = len(ids)
+            idf = np.log(1.0 + (self.arrays.nlive - df + 0.5) / (df + 0.5))
+            score[ids] += np.float32(FACET_WORD_WEIGHT * idf)
+        return mask
+
+    def prefix(self, field: str | None, prefix: str, score: np.ndarray | None) -> np.ndarray:
+        mask = np.zeros(self.ndocs, dtype=bool)
+        if field in FACET_FIELDS:
+            words = normalize_value(prefix).split()
+            if not words:
+                raise QueryTooExpensive("an empty wildcard matches everything")
+            expanded = self.compiler._expand(field + "_w", words[-1])
+            sub = np.zeros(self.ndocs, dtype=bool)
+            for word in expanded:
+                ids, _ = self.arrays.postings(field + "_w", word)
+                sub[ids] = True
+            for word in words[:-1]:
+                ids, _ = self.arrays.postings(field + "_w", word)
+                m = np.zeros(self.ndocs, dtype=bool)
+                m[ids] = True
+                sub &= m
+            if score is not None:
+                score[sub] += np.float32(FACET_WORD_WEIGHT)
+            return sub
+        words = [w.lower() for w in WORD.findall(prefix)]
+        if not words:
+            raise QueryTooExpensive("an empty wildcard matches everything")
+        expanded = self.compiler._expand("words", words[-1])
+        stems = sorted({stem(w) for w in expanded})
+        fieldnames = ("title", "body") if field is None else (field,)
+        best = np.zeros(self.ndocs, dtype=np.float32)
+        for name in fieldnames:
+            for stem_ in stems:
+                self.check_time()
+                ids, sc = self.arrays.bm25(name, stem_)
+                mask[ids] = True
+                np.maximum.at(best, ids, sc)
+        for word in words[:-1]:
+            mask &= self.text(field, word, score)
+        if score is not None:
+            score += np.where(mask, best, 0).astype(np.float32)
+        return mask
+
+
 # -- read side -------------------------------------------------------------------------
 
 
@@ -454,6 +730,7 @@ class _State:
             self.generation = self.ix.latest_generation()
         started = time.perf_counter()
         self.fwd = self._build_forward()
+        self.arrays = _Arrays(self.searcher.reader(), self.fwd.ndocs, self.fwd.live)
         self.build_seconds = time.perf_counter() - started
         self._id_cache: dict[int, str] = {}
 
@@ -688,40 +965,22 @@ class WhooshEngine(Engine):
 
     # -- searching ----------------------------------------------------------------------
 
-    def _compile(self, state: _State, node: qt.Node) -> wq.Query:
-        return _Compiler(state.searcher.reader()).compile(node)
-
-    def _matched(self, state: _State, node: qt.Node) -> tuple[np.ndarray | None, wq.Query | None]:
-        """Bool mask of matching docnums (None: everything) and the compiled query."""
+    def _matched(self, state: _State, node: qt.Node
+                 ) -> tuple[np.ndarray | None, np.ndarray | None]:
+        """Bool mask of matching docnums and relevance scores (None, None: everything)."""
         if isinstance(node, qt.MatchAll):
             return None, None
-        with state.lock:
-            q = self._compile(state, node)
-            mask = np.zeros(state.fwd.ndocs, dtype=bool)
-            if q is wq.NullQuery:
-                return mask, q
-            ids = np.fromiter(self._timed(state.searcher.docs_for_query(q)), dtype=np.int64)
-        mask[ids] = True
-        return mask, q
-
-    def _timed(self, docnums: Iterator[int]) -> Iterator[int]:
-        deadline = time.monotonic() + self.time_limit
-        for i, docnum in enumerate(docnums):
-            if not i & 0x3FFF and time.monotonic() > deadline:
-                raise QueryTooExpensive(
-                    f"the query ran for more than {self.time_limit:g} s; make it more specific")
-            yield docnum
+        return _Evaluator(state, self.time_limit).run(node)
 
     def search(self, query: EngineQuery) -> EngineResult:
         state = self.state
         fwd = state.fwd
         if query.sort not in ("relevance", "newest", "oldest"):
             raise EngineError(f"unknown sort {query.sort!r}")
-        mask, q = self._matched(state, query.query)
-        matched = None if mask is None else int((mask & fwd.live).sum())
-        relevance = query.sort == "relevance" and q is not None
+        mask, scores = self._matched(state, query.query)
+        relevance = query.sort == "relevance" and scores is not None
         collapse_sort = query.sort if query.sort != "relevance" else (
-            "newest" if q is None else "relevance")
+            "newest" if scores is None else "relevance")
         ev = evaluate(fwd, mask, query.filters, facets=query.facets,
                       facet_limit=query.facet_limit, histogram=query.histogram,
                       collapse=query.collapse, sort=collapse_sort)
@@ -729,8 +988,7 @@ class WhooshEngine(Engine):
         page: list[tuple[int, float]] = []
         if limit and offset < ev.total:
             if relevance:
-                page = self._ranked(state, q, ev.docs, offset, limit, query.recency_boost,
-                                    unfiltered=ev.total == matched)
+                page = self._ranked(fwd, scores, ev.docs, offset, limit, query.recency_boost)
             else:
                 order = fwd.rank(ev.docs, "newest" if query.sort == "relevance" else query.sort)
                 page = [(int(d), 0.0) for d in order[offset:offset + limit]]
@@ -743,26 +1001,21 @@ class WhooshEngine(Engine):
         return EngineResult(total=ev.total, hits=hits, facets=ev.facets, histogram=ev.histogram,
                             granularity=ev.granularity, undated=ev.undated)
 
-    def _ranked(self, state: _State, q: wq.Query, docs: np.ndarray, offset: int, limit: int,
-                recency_boost: float, unfiltered: bool = False) -> list[tuple[int, float]]:
-        """The page of ``docs`` by BM25F (times the recency factor), best first."""
-        want = offset + limit
+    @staticmethod
+    def _ranked(fwd: ForwardIndex, scores: np.ndarray, docs: np.ndarray, offset: int,
+                limit: int, recency_boost: float) -> list[tuple[int, float]]:
+        """The page of ``docs`` by score (times the recency factor), best first; ties by
+        docnum."""
+        s = scores[docs].astype(np.float64)
         if recency_boost > 0:
-            want = min(len(docs), max(want * 3, want + 100))
-        # No filter when filters and collapse removed nothing from what the query matched.
-        allowed = None if unfiltered else set(docs.tolist())
-        # No time limit here: the matching pass (``_timed``) already proved the query cheap
-        # enough, and Whoosh's TimeLimitCollector would disable its top-N block skipping.
-        with state.lock:
-            results = state.searcher.search(q, filter=allowed, limit=want)
-            scored = [(hit.docnum, hit.score) for hit in results[:want]]
-        if recency_boost > 0 and scored:
-            nums = np.asarray([d for d, _ in scored], dtype=np.int64)
-            fresh = state.fwd.freshness(nums)
-            scored = [(d, s * (1.0 + recency_boost * f))
-                      for (d, s), f in zip(scored, fresh.tolist(), strict=True)]
-            scored.sort(key=lambda x: (-x[1], x[0]))
-        return scored[offset:offset + limit]
+            s *= 1.0 + recency_boost * fwd.freshness(docs)
+        want = offset + limit
+        if len(docs) > 2 * want:
+            cut = np.partition(-s, want - 1)[want - 1]
+            keep = -s <= cut
+            docs, s = docs[keep], s[keep]
+        order = np.lexsort((docs, -s))[offset:offset + limit]
+        return [(int(docs[i]), float(s[i])) for i in order]
 
     def _dup_ids(self, state: _State, docnum: int) -> list[str]:
         others = state.fwd.duplicates(docnum)
