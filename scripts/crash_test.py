@@ -65,7 +65,7 @@ def main(argv: list[str] | None = None) -> int:
         print(f"engine {args.engine}: {args.articles} articles in {len(expected)} files, "
               f"batch size {args.batch_size}, {args.kills} kills", flush=True)
         started = time.perf_counter()
-        opened = killed = lost = duplicates = partial = unknown = 0
+        opened = killed = lost = duplicates = partial = unknown = failures = 0
         floor = 0
         runs = 0
         while killed < args.kills:
@@ -86,6 +86,10 @@ def main(argv: list[str] | None = None) -> int:
                   f"leftovers {report.leftovers or '-'} {report.error}", flush=True)
             if report.killed:
                 killed += 1
+            elif report.returncode != 0:
+                print(f"  run ended by itself with exit status {report.returncode}: "
+                      f"{report.stderr.strip()[-500:]}")
+                failures += 1
             else:
                 # The run finished before the kill: start over on a fresh index so that the
                 # remaining kills land in the middle of real work again.
@@ -103,13 +107,13 @@ def main(argv: list[str] | None = None) -> int:
         rest = leftovers(index_dir)
         seconds = time.perf_counter() - started
         print(f"opened {opened} of {runs}, articles lost {lost}, duplicates {duplicates}, "
-              f"partial files {partial}, unknown files {unknown}")
+              f"partial files {partial}, unknown files {unknown}, failed runs {failures}")
         print(f"final run: exit {result.returncode}, {contents.articles} of {args.articles} "
               f"articles, duplicate ids {contents.duplicate_ids}, duplicate (path, position) "
               f"{contents.duplicate_pairs}, leftovers {rest or 'none'}; "
               f"{'OK' if final_ok else 'FAILED'} ({seconds:.0f} s in all)")
         ok = (opened == runs and not lost and not duplicates and not partial and not unknown
-              and final_ok)
+              and not failures and final_ok)
         return 0 if ok else 1
 
 

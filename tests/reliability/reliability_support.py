@@ -20,6 +20,7 @@ import random
 import signal
 import subprocess
 import sys
+import tempfile
 import threading
 import time
 from collections import Counter
@@ -208,6 +209,9 @@ class KillReport:
     opened: bool = True
     error: str = ""
     leftovers: list[str] = field(default_factory=list)
+    returncode: int | None = None
+    """Exit status of a run that ended before its kill (None when killed)."""
+    stderr: str = ""
 
     @property
     def lost(self) -> int:
@@ -239,9 +243,10 @@ def crash_run(archive: Path, index_dir: Path, engine: str, expected: dict[str, i
     watcher = CommitWatcher(index_dir)
     watcher.max_seen = floor
     watcher.start()
+    err = tempfile.TemporaryFile()
     proc = subprocess.Popen(index_command(archive, index_dir, engine, batch_size=batch_size,
                                           jobs=jobs),
-                            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+                            stdout=subprocess.DEVNULL, stderr=err,
                             env=child_env(), start_new_session=True)
     killed = False
     try:
@@ -258,8 +263,10 @@ def crash_run(archive: Path, index_dir: Path, engine: str, expected: dict[str, i
         except ProcessLookupError:
             break
         time.sleep(0.02)
-    if proc.stderr is not None:
-        proc.stderr.close()
+    err.seek(0)
+    stderr = err.read().decode("utf-8", "replace")
+    err.close()
+    returncode = None if killed else proc.returncode
     watcher.stop.set()
     watcher.join()
     try:
@@ -267,13 +274,15 @@ def crash_run(archive: Path, index_dir: Path, engine: str, expected: dict[str, i
     except Exception as exc:  # noqa: BLE001 - reported, the caller asserts
         if not killed or watcher.max_seen or floor:
             return KillReport(delay, killed, 0, watcher.max_seen, 0, 0, opened=False,
-                              error=f"{type(exc).__name__}: {exc}")
+                              error=f"{type(exc).__name__}: {exc}", returncode=returncode,
+                              stderr=stderr)
         # Killed before the first commit: there may be no index yet, which is fine.
-        return KillReport(delay, killed, 0, 0, 0, 0, opened=True, error=f"no index yet: {exc}")
+        return KillReport(delay, killed, 0, 0, 0, 0, opened=True, error=f"no index yet: {exc}",
+                          returncode=returncode, stderr=stderr)
     partial, unknown = check_against_archive(contents, expected)
     return KillReport(delay, killed, contents.articles, watcher.max_seen,
                       contents.duplicate_ids, contents.duplicate_pairs, partial, unknown,
-                      leftovers=leftovers(index_dir))
+                      leftovers=leftovers(index_dir), returncode=returncode, stderr=stderr)
 
 
 def leftovers(index_dir: Path) -> list[str]:

@@ -54,6 +54,7 @@ def test_sigkill_at_random_moments_loses_nothing_and_duplicates_nothing(
         report = crash_run(archive, index_dir, engine, expected, delay=rng.uniform(lo, hi),
                            batch_size=batch, floor=floor)
         assert report.opened, report.error
+        assert report.killed or report.returncode == 0, report.stderr
         assert report.lost == 0, report
         assert report.duplicate_ids == 0 and report.duplicate_pairs == 0, report
         assert not report.partial_files, report.partial_files[:5]
