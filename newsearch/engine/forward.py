@@ -15,6 +15,7 @@ index library, so every engine can build a :class:`ForwardIndex` and share this 
 
 from __future__ import annotations
 
+import bisect
 import threading
 from collections import OrderedDict
 from collections.abc import Iterable, Mapping, Sequence
@@ -51,6 +52,8 @@ class FacetColumn:
     key_index: dict[str, int] = field(default_factory=dict)
     _owner: np.ndarray | None = None
     _words: list[tuple[str, ...]] | None = None
+    _word_list: list[str] | None = None
+    _word_ids: np.ndarray | None = None
 
     def __post_init__(self) -> None:
         if not self.key_index:
@@ -73,6 +76,28 @@ class FacetColumn:
         if self._words is None:
             self._words = [tuple(key.split()) for key in self.keys]
         return self._words
+
+    def values_with_word_prefix(self, prefix: str) -> np.ndarray:
+        """Value ids having a word (or run of words, for a multi-word ``prefix``) that starts
+        with ``prefix`` (a normalised key); by binary search in a sorted word list."""
+        if self._word_list is None:
+            pairs = sorted((word, vid) for vid, words in enumerate(self.words)
+                           for word in set(words))
+            self._word_list = [w for w, _ in pairs]
+            self._word_ids = np.asarray([v for _, v in pairs], dtype=np.int64)
+        first = prefix.split()[0] if prefix.split() else ""
+        lo = bisect.bisect_left(self._word_list, first)
+        hi = bisect.bisect_left(self._word_list, first + "\U0010ffff")
+        cands = np.unique(self._word_ids[lo:hi])
+        if " " not in prefix:
+            return cands
+        n = len(prefix.split())
+        out = []
+        for vid in cands.tolist():
+            words = self.words[vid]
+            if any(" ".join(words[i:i + n]).startswith(prefix) for i in range(len(words))):
+                out.append(vid)
+        return np.asarray(out, dtype=np.int64)
 
     def ids_for(self, values: Iterable[str]) -> list[int]:
         out = []

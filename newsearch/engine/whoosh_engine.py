@@ -429,8 +429,11 @@ def _leaf_postings(leaf, field: str, btext: bytes) -> tuple[np.ndarray, np.ndarr
 class _Arrays:
     """Per-commit arrays for scoring: field lengths, and a cache of term postings."""
 
-    def __init__(self, reader, ndocs: int, live: np.ndarray) -> None:  # noqa: ANN001
+    def __init__(self, reader, ndocs: int, live: np.ndarray,  # noqa: ANN001
+                 io_lock: threading.RLock) -> None:
         self.reader = reader
+        self.io_lock = io_lock
+        """Whoosh's files are read through shared file objects: one reader at a time."""
         self.ndocs = ndocs
         self.live = live
         self.nlive = max(1, int(live.sum()))
@@ -445,9 +448,10 @@ class _Arrays:
         lengths = self.lengths.get(field)
         if lengths is None:
             lengths = np.zeros(self.ndocs, dtype=np.float32)
-            for leaf, offset in self.reader.leaf_readers():
-                data = _segment_lengths(leaf, field)
-                lengths[offset:offset + len(data)] = data
+            with self.io_lock:
+                for leaf, offset in self.reader.leaf_readers():
+                    data = _segment_lengths(leaf, field)
+                    lengths[offset:offset + len(data)] = data
             self.lengths[field] = lengths
             live_lengths = lengths[self.live]
             self.avg[field] = float(live_lengths.mean()) if len(live_lengths) else 1.0
@@ -463,11 +467,12 @@ class _Arrays:
         btext = text.encode("utf-8")
         ids: list[np.ndarray] = []
         weights: list[np.ndarray] = []
-        for leaf, offset in self.reader.leaf_readers():
-            got = _leaf_postings(leaf, field, btext)
-            if got is not None:
-                ids.append(got[0] + offset)
-                weights.append(got[1])
+        with self.io_lock:
+            for leaf, offset in self.reader.leaf_readers():
+                got = _leaf_postings(leaf, field, btext)
+                if got is not None:
+                    ids.append(got[0] + offset)
+                    weights.append(got[1])
         result = (np.concatenate(ids), np.concatenate(weights)) if ids else \
             (np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.float32))
         with self._lock:
@@ -730,7 +735,7 @@ class _State:
             self.generation = self.ix.latest_generation()
         started = time.perf_counter()
         self.fwd = self._build_forward()
-        self.arrays = _Arrays(self.searcher.reader(), self.fwd.ndocs, self.fwd.live)
+        self.arrays = _Arrays(self.searcher.reader(), self.fwd.ndocs, self.fwd.live, self.lock)
         self.build_seconds = time.perf_counter() - started
         self._id_cache: dict[int, str] = {}
 
@@ -1087,20 +1092,14 @@ class WhooshEngine(Engine):
         col = fwd.columns.get(field)
         if col is None:
             raise EngineError(f"unknown facet field {field!r}")
-        counts = fwd.doc_counts(field).copy()
+        counts = fwd.doc_counts(field)
         if prefix:
             want = normalize_value(prefix) if field not in ("year", "month") else \
                 prefix.strip().lower()
             if want:
                 ok = np.zeros(col.nvalues, dtype=bool)
-                n = len(want.split())
-                for vid, words in enumerate(col.words if field not in ("year", "month")
-                                            else [(k,) for k in col.keys]):
-                    for i in range(len(words)):
-                        if " ".join(words[i:i + n]).startswith(want):
-                            ok[vid] = True
-                            break
-                counts[~ok] = 0
+                ok[col.values_with_word_prefix(want)] = True
+                counts = np.where(ok, counts, 0)
         return top_values(col, counts, limit)
 
     def word_frequency(self, word: str) -> int:
