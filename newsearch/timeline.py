@@ -5,35 +5,37 @@ Part of the rendering shells (used by the web search and entity pages): it turns
 (``<a href>``) that narrows the date range to its bucket, and carries a ``<title>`` so that
 hovering shows the count; an empty bucket is drawn as a flat mark without a link. No script
 and no ``style`` attribute is emitted (the site's Content-Security-Policy forbids inline
-styles): colours come from the classes ``timeline``, ``bar``, ``bar-empty``, ``axis`` and
-``tick`` in the site's stylesheet.
+styles): colours and the chart's height come from the classes ``timeline``, ``bar``,
+``bar-empty``, ``axis`` and ``tick`` in the site's stylesheet.
 
 Pure function: no Flask, no engine; the caller passes a function that makes a bucket's URL.
 """
 
 from __future__ import annotations
 
-import math
 from collections.abc import Callable, Sequence
 from datetime import date
 from typing import Protocol
 
 from markupsafe import Markup, escape
 
-#: Size of the drawing (SVG user units; the SVG scales to the width of its box).
-WIDTH = 640
+#: Geometry. The SVG has no viewBox: it fills the width of its box at a fixed height (CSS
+#: ``height: 150px``), horizontal positions are percentages of that width and vertical ones
+#: pixels, so bars stretch with the page while the text keeps its size.
 HEIGHT = 150
 PLOT_TOP = 20
 PLOT_BOTTOM = 118
-"""Baseline of the bars; the tick labels go below it."""
+"""Baseline of the bars (px); the tick labels go below it."""
 MAX_TICKS = 8
 TICK_FONT = 11.0
-"""Font size of the axis labels (site.css), in SVG units."""
-PHONE_TICK_FONT = 22.0
-"""Their size on a phone, where the SVG is drawn at about half scale and only the first and
-last labels show (site.css hides ``tick-minor``)."""
-MAX_SLOT = 64.0
-"""Widest bar slot, so that one or two buckets do not become slabs."""
+"""Font size of the axis labels in px (site.css)."""
+WIDE_PX = 560.0
+"""The narrowest the chart is drawn on a wide screen (px): labels are spaced for it."""
+PHONE_PX = 300.0
+"""The narrowest on a phone, where only the first and last labels show (site.css hides
+``tick-minor`` there)."""
+MAX_SLOT = 8.0
+"""Widest bar slot (% of the width), so that one or two buckets do not become slabs."""
 
 
 class BucketLike(Protocol):
@@ -78,9 +80,43 @@ def tick_text(label: str) -> str:
     return label
 
 
-def _text_width(text: str, font_px: float) -> float:
-    """A generous estimate of the width of ``text`` in SVG units."""
+def _text_width(text: str, font_px: float = TICK_FONT) -> float:
+    """A generous estimate of the width of ``text`` in px."""
     return len(text) * font_px * 0.62
+
+
+def _pct(value: float) -> str:
+    return _fmt(value) + "%"
+
+
+def _tick_spans(ticks: list[int], texts: list[str], left: float, slot: float,
+                width_px: float) -> list[tuple[int, str, float, float, float]]:
+    """For each tick: index, anchor, x (%), and the left and right ends of its text (px) on a
+    chart ``width_px`` wide. A label is centred under its bar, except a first or last one
+    that would then run off the chart on a phone: it is anchored inside its own bar slot
+    (start / end) instead."""
+    out = []
+    for i in ticks:
+        w = _text_width(texts[i])
+        slot_left = left + i * slot
+        centre = slot_left + slot / 2
+        if len(ticks) > 1 and i == ticks[0] and centre * PHONE_PX / 100 < w / 2:
+            anchor, x = "start", slot_left
+            a = x * width_px / 100
+            out.append((i, anchor, x, a, a + w))
+        elif len(ticks) > 1 and i == ticks[-1] and (100 - centre) * PHONE_PX / 100 < w / 2:
+            anchor, x = "end", slot_left + slot
+            b = x * width_px / 100
+            out.append((i, anchor, x, b - w, b))
+        else:
+            x = centre
+            c = x * width_px / 100
+            out.append((i, "middle", x, c - w / 2, c + w / 2))
+    return out
+
+
+def _fits(spans: list[tuple[int, str, float, float, float]], pad: float = 8.0) -> bool:
+    return all(a[4] + pad <= b[3] for a, b in zip(spans, spans[1:], strict=False))
 
 
 def render_timeline(
@@ -104,17 +140,17 @@ def render_timeline(
     n = len(buckets)
     peak = max((b.count for b in buckets), default=0)
     total = sum(b.count for b in buckets)
-    slot = min(WIDTH / n, MAX_SLOT)
-    left = (WIDTH - slot * n) / 2  # few buckets: narrower bars, centred
-    gap = min(slot * 0.18, 6.0)
-    bar_width = max(slot - gap, 0.5)
+    slot = min(100 / n, MAX_SLOT)  # % of the width
+    left = (100 - slot * n) / 2  # few buckets: narrower bars, centred
+    gap = min(slot * 0.18, 400 / WIDE_PX)  # about 4 px at most
+    bar_width = max(slot - gap, 0.05)
     plot_height = PLOT_BOTTOM - PLOT_TOP
     sel_from, sel_to = selected
 
     summary = (f"{title}: {_plural(total, 'article', 'articles')} from {buckets[0].label} "
                f"to {buckets[-1].label}, in {_plural(n, 'bar', 'bars')}")
     parts: list[str] = [
-        f'<svg class="timeline" viewBox="0 0 {WIDTH} {HEIGHT}" '
+        f'<svg class="timeline" width="100%" height="{HEIGHT}" '
         f'xmlns="http://www.w3.org/2000/svg" role="group" aria-label="{escape(summary)}">',
         f"<title>{escape(summary)}</title>",
     ]
@@ -123,8 +159,8 @@ def render_timeline(
         label = escape(bucket.label)
         if bucket.count <= 0:
             parts.append(
-                f'<rect class="bar-empty" x="{_fmt(x)}" y="{_fmt(PLOT_BOTTOM - 1)}" '
-                f'width="{_fmt(bar_width)}" height="1"><title>{label}: no articles</title>'
+                f'<rect class="bar-empty" x="{_pct(x)}" y="{PLOT_BOTTOM - 1}" '
+                f'width="{_pct(bar_width)}" height="1"><title>{label}: no articles</title>'
                 f"</rect>"
             )
             continue
@@ -137,37 +173,37 @@ def render_timeline(
             f'<a class="bar-link" href="{escape(bucket_url(bucket))}" '
             f'aria-label="{label}: {count_text}">'
             # A full-height transparent hit area makes small bars easy to click and hover.
-            f'<rect class="bar-hit" x="{_fmt(left + i * slot)}" y="{PLOT_TOP}" '
-            f'width="{_fmt(slot)}" height="{plot_height}"/>'
-            f'<rect class="{classes}" x="{_fmt(x)}" y="{_fmt(PLOT_BOTTOM - height)}" '
-            f'width="{_fmt(bar_width)}" height="{_fmt(height)}"/>'
+            f'<rect class="bar-hit" x="{_pct(left + i * slot)}" y="{PLOT_TOP}" '
+            f'width="{_pct(slot)}" height="{plot_height}"/>'
+            f'<rect class="{classes}" x="{_pct(x)}" y="{_fmt(PLOT_BOTTOM - height)}" '
+            f'width="{_pct(bar_width)}" height="{_fmt(height)}"/>'
             f"<title>{label}: {count_text}</title></a>"
         )
     parts.append(
-        f'<line class="axis" x1="0" y1="{PLOT_BOTTOM}" x2="{WIDTH}" y2="{PLOT_BOTTOM}"/>'
+        f'<line class="axis" x1="0" y1="{PLOT_BOTTOM}" x2="100%" y2="{PLOT_BOTTOM}"/>'
     )
     texts = [tick_text(b.label) for b in buckets]
-    widest = max(_text_width(t, TICK_FONT) for t in texts) + 10
-    ticks = _tick_indexes(n, MAX_TICKS, max(1, math.ceil(widest / slot)))
-    # On a phone only the first and the last label show, if they have room.
-    phone_room = (ticks[-1] - ticks[0]) * slot >= max(
-        _text_width(t, PHONE_TICK_FONT) for t in texts) + 12
-    for i in ticks:
+    # The fewest steps between labels at which none overlaps on the narrowest wide chart.
+    step = 1
+    while True:
+        ticks = _tick_indexes(n, MAX_TICKS, step)
+        spans = _tick_spans(ticks, texts, left, slot, WIDE_PX)
+        if _fits(spans) or len(ticks) <= 1:
+            break
+        step += 1
+    # On a phone only the first and the last label show, if they have room there.
+    phone = _tick_spans([ticks[0], ticks[-1]], texts, left, slot, PHONE_PX) \
+        if len(ticks) > 1 else []
+    phone_room = len(phone) == 2 and _fits(phone)
+    for i, anchor, x, _a, _b in spans:
         major = i == ticks[0] or (i == ticks[-1] and phone_room)
         tick_class = "tick" if major else "tick tick-minor"
-        cx = left + i * slot + slot / 2
-        anchor = "middle"
-        if len(ticks) > 1 and i == ticks[0] and cx < 40:
-            anchor, cx = "start", left + i * slot
-        elif len(ticks) > 1 and i == ticks[-1] and WIDTH - cx < 40:
-            anchor, cx = "end", left + (i + 1) * slot
         parts.append(
-            f'<text class="{tick_class}" x="{_fmt(cx)}" y="{PLOT_BOTTOM + 18}" '
+            f'<text class="{tick_class}" x="{_pct(x)}" y="{PLOT_BOTTOM + 18}" '
             f'text-anchor="{anchor}">{escape(texts[i])}</text>'
         )
     parts.append(
-        f'<text class="tick peak" x="{WIDTH}" y="12" text-anchor="end">'
-        f"max {peak:,}</text>"
+        f'<text class="tick peak" x="100%" y="12" text-anchor="end">max {peak:,}</text>'
     )
     parts.append("</svg>")
     return Markup("".join(parts))

@@ -67,16 +67,25 @@ def test_bar_heights_are_proportional_to_counts() -> None:
     assert len({float(r.get("y")) + float(r.get("height")) for r in bars}) == 1
 
 
+def pct(value: str) -> float:
+    assert value.endswith("%"), value
+    return float(value[:-1])
+
+
 def test_bars_do_not_overlap_and_fit_the_width() -> None:
-    buckets = [TimelineBucket(f"2022-01-{d:02d}", f"2022-01-{d:02d}", f"2022-01-{d:02d}", d)
-               for d in range(1, 32)]
-    root = parse(render_timeline(buckets, url))
-    width = float(root.get("viewBox").split()[2])
-    bars = [r for r in root.iter(f"{SVG}rect") if r.get("class") == "bar"]
-    assert len(bars) == 31
-    edges = [(float(r.get("x")), float(r.get("x")) + float(r.get("width"))) for r in bars]
-    assert all(a[1] <= b[0] for a, b in zip(edges, edges[1:], strict=False))
-    assert edges[0][0] >= 0 and edges[-1][1] <= width
+    for n in (1, 2, 5, 31, 90):
+        buckets = [TimelineBucket("2022-01-01", "2022-01-01", "2022-01-01", d + 1)
+                   for d in range(n)]
+        root = parse(render_timeline(buckets, url))
+        assert root.get("width") == "100%" and root.get("viewBox") is None
+        bars = [r for r in root.iter(f"{SVG}rect") if r.get("class") == "bar"]
+        assert len(bars) == n
+        edges = [(pct(r.get("x")), pct(r.get("x")) + pct(r.get("width"))) for r in bars]
+        assert all(a[1] <= b[0] for a, b in zip(edges, edges[1:], strict=False))
+        assert edges[0][0] >= 0 and edges[-1][1] <= 100
+        # one or two buckets are bars, not slabs, and stay centred
+        assert edges[0][1] - edges[0][0] <= 8
+        assert abs((edges[0][0] + edges[-1][1]) / 2 - 50) < 1
 
 
 def test_labels_and_urls_are_escaped() -> None:
@@ -116,7 +125,7 @@ def test_summary_names_total_and_range() -> None:
 def test_tick_labels_never_overlap() -> None:
     from datetime import date, timedelta
 
-    from newsearch.timeline import TICK_FONT, _text_width
+    from newsearch.timeline import PHONE_PX, WIDE_PX, _text_width
 
     def days(n: int) -> list[TimelineBucket]:
         start = date(1987, 2, 26)
@@ -134,16 +143,24 @@ def test_tick_labels_never_overlap() -> None:
             months_(n) for n in (2, 7, 13, 72)]:
         root = parse(render_timeline(buckets, url))
         texts = list(root.iter(f"{SVG}text"))[:-1]  # the last one is "max N"
-        spans = []
-        for t in texts:
-            x, width = float(t.get("x")), _text_width(t.text, TICK_FONT)
-            anchor = t.get("text-anchor")
-            left = x if anchor == "start" else x - width if anchor == "end" else x - width / 2
-            spans.append((left, left + width))
-        assert spans, len(buckets)
-        assert all(a[1] <= b[0] for a, b in zip(spans, spans[1:], strict=False)), (
-            len(buckets), [t.text for t in texts])
         assert texts[0].get("class") == "tick"  # the first label shows on a phone too
+
+        def spans(shown: list, width_px: float) -> list[tuple[float, float]]:
+            out = []
+            for t in shown:
+                x, width = pct(t.get("x")) * width_px / 100, _text_width(t.text)
+                anchor = t.get("text-anchor")
+                left = x if anchor == "start" else x - width if anchor == "end" \
+                    else x - width / 2
+                assert -0.01 <= left and left + width <= width_px + 0.01  # on the chart
+                out.append((left, left + width))
+            return out
+
+        for shown, width_px in ((texts, WIDE_PX), ([t for t in texts if t.get("class") ==
+                                                    "tick"], PHONE_PX)):
+            s = spans(shown, width_px)
+            assert all(a[1] <= b[0] for a, b in zip(s, s[1:], strict=False)), (
+                len(buckets), width_px, [t.text for t in shown])
 
 
 def test_day_ticks_are_short_and_titles_keep_the_date() -> None:
