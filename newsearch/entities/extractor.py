@@ -30,6 +30,9 @@ PER, LOC, ORG, UNK = "PER", "LOC", "ORG", "UNK"
 #: organisation; there, unknown two- and three-word names are taken for people, else for
 #: organisations.
 PEOPLE_PRIOR = 2.0
+#: An unknown one-word name the article repeats this often (once at least mid-sentence), in
+#: an article that is not about people, is taken for an organisation ("Ryanair ... Ryanair's").
+REPEATED_NAME_MIN = 2
 #: A longer stretch of capitalised words is a list or a headline, not one name.
 MAX_NAME_WORDS = 12
 
@@ -674,6 +677,7 @@ def find_entities(title: str, body: str) -> Entities:
     people_first = labels.count(PER) >= PEOPLE_PRIOR * labels.count(ORG)
     found: dict[str, dict[str, tuple[str, ...]]] = {PER: {}, LOC: {}, ORG: {}}
     guesses: dict[str, list[str | None]] = {}
+    midsentence: set[str] = set()
     for m in mentions:
         k = m.key
         label = label_of(k)
@@ -694,6 +698,8 @@ def find_entities(title: str, body: str) -> Entities:
         ):
             continue  # "Putin" after "Vladimir Putin"; "Davenport" after "Lindsay Davenport"
         if label is None:
+            if not m.initial:
+                midsentence.add(k)
             guesses.setdefault(k, []).append(
                 _guess(m, k, lex, org_parts, loc_parts, person_parts, people_first, sports)
             )
@@ -704,6 +710,15 @@ def find_entities(title: str, body: str) -> Entities:
         typed = [g for g in names if g is not None]
         if typed:
             label = max(dict.fromkeys(typed), key=typed.count)
+        elif (
+            " " not in k
+            and len(names) >= REPEATED_NAME_MIN
+            and k in midsentence
+            and not people_first
+            and k not in org_parts
+            and k not in loc_parts
+        ):
+            label = ORG  # a name the article repeats, with nothing else known about it
         else:
             continue
         found[label].setdefault(k, surface[k])
