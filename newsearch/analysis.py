@@ -9,16 +9,27 @@ index time, so phrases keep every word.
 from __future__ import annotations
 
 import re
+import threading
 from collections.abc import Iterator
 from dataclasses import dataclass
 from functools import lru_cache
 
 import snowballstemmer
+from snowballstemmer.basestemmer import BaseStemmer
 
 WORD = re.compile(r"[^\W_]+", re.UNICODE)
 MAX_TOKEN_CHARS = 40  # tantivy's default tokenizer drops longer tokens; so do we
 
-_stemmer = snowballstemmer.stemmer("english")
+_local = threading.local()
+
+
+def _stemmer() -> BaseStemmer:
+    """This thread's stemmer: a Snowball stemmer keeps the word it works on in the object,
+    so one shared by the threads of a server gave wrong stems or IndexErrors."""
+    stemmer = getattr(_local, "stemmer", None)
+    if stemmer is None:
+        stemmer = _local.stemmer = snowballstemmer.stemmer("english")
+    return stemmer
 
 
 @dataclass(frozen=True, slots=True)
@@ -34,7 +45,7 @@ class Token:
 @lru_cache(maxsize=200_000)
 def stem(word: str) -> str:
     """Stem of one lower-case word."""
-    return _stemmer.stemWord(word)
+    return _stemmer().stemWord(word)
 
 
 def tokenize(text: str) -> Iterator[Token]:
