@@ -11,6 +11,8 @@ from pathlib import Path
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 from jsonschema import Draft202012Validator
 
 from newsearch.api import OPENAPI_PATH
@@ -238,3 +240,25 @@ def test_index_created_after_start_is_picked_up(tmp_path: Path, engine_name: str
     article_writer(index, engine_name, [Article(path=str(tmp_path / "c.txt"), format="text",
                                                 title="Quokka", body="Quokka.")])
     assert client.get("/api/v1/search?q=quokka").get_json()["total"] == 1
+
+
+# -- no input gives a 500 ------------------------------------------------------------------------
+
+QUERY_PIECES = st.sampled_from(
+    ['a', 'europe', 'gas', '"', '(', ')', '*', 'eu*', '-', 'OR', 'AND', 'NOT', 'person:', 'date:',
+     'date:[2021 TO *]', 'after:2022', 'title:', ':', ' ', 'é', '<script>', '%', '&', '\\'])
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(q=st.lists(QUERY_PIECES, max_size=12).map("".join),
+       extra=st.dictionaries(st.sampled_from(["page", "size", "sort", "from", "person", "facets",
+                                              "not_year", "recency"]),
+                             st.text(max_size=12), max_size=3))
+def test_any_input_is_200_or_a_json_400(app: Flask, q: str, extra: dict[str, str]) -> None:
+    response = app.test_client().get("/api/v1/search", query_string={"q": q, **extra})
+    assert response.status_code in (200, 400), response.get_data(as_text=True)
+    data = response.get_json()
+    if response.status_code == 400:
+        validate(data, "Error")
+    else:
+        validate(data, "SearchResponse")
