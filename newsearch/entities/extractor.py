@@ -672,9 +672,10 @@ def find_entities(title: str, body: str) -> Entities:
             elif label == LOC:
                 loc_parts.update(words)
 
-    # a document that names more people than organisations: unknown names are likely people
+    # an article that names at least two people and twice as many people as organisations:
+    # its unknown names are likely people
     labels = list(decided.values())
-    people_first = labels.count(PER) >= PEOPLE_PRIOR * labels.count(ORG)
+    people_first = labels.count(PER) >= max(2, PEOPLE_PRIOR * labels.count(ORG))
     found: dict[str, dict[str, tuple[str, ...]]] = {PER: {}, LOC: {}, ORG: {}}
     guesses: dict[str, list[str | None]] = {}
     midsentence: set[str] = set()
