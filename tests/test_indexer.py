@@ -224,3 +224,21 @@ def test_progress_callback(archive: Path, tmp_path: Path, engine_name: str) -> N
     update_index([archive], tmp_path / "ix", engine=engine_name, jobs=1,
                  progress=lambda done, total: calls.append((done, total)))
     assert calls[0] == (0, 5) and calls[-1] == (5, 5)
+
+
+@pytest.mark.slow
+@pytest.mark.corpus
+def test_whole_reuters_collection(shared_dir: Path, tmp_path: Path) -> None:
+    """All 21,578 Reuters-21578 stories, end to end (minutes: NEWSEARCH_SLOW=1 to run)."""
+    sgm = sorted((shared_dir / "corpora" / "reuters21578").glob("reut2-*.sgm"))
+    if len(sgm) != 22:
+        pytest.skip("the Reuters-21578 SGML files are not all there")
+    ix = tmp_path / "ix"
+    s = update_index(sgm, ix, engine="whoosh")
+    assert s.error is None and s.added == 22 and s.articles == 21578, s
+    again = update_index(sgm, ix, engine="whoosh")
+    assert (again.unchanged, again.articles) == (22, 0)
+    with open_engine(ix) as e:
+        assert e.stats().articles == 21578
+        r = e.search(EngineQuery(query=qt.Term("coffee"), facets=("places",)))
+        assert r.total > 50 and r.facets["places"]

@@ -185,3 +185,15 @@ def test_pre_analysed_articles_index_like_plain_ones(tmp_path: Path) -> None:
             assert e.search(EngineQuery(query=node, collapse=False)).total == 2, node
         assert e.get(pre.id).body == body
         assert e.word_frequency("epsilon") == 2
+
+
+def test_tiered_merges_bound_the_number_of_segments(tmp_path: Path) -> None:
+    d = tmp_path / "ix"
+    with open_writer(d, engine="whoosh") as w:
+        for i in range(25):
+            w.add(arts(1, f"item{i}"))
+            w.commit()
+    with open_engine(d) as e:
+        assert len(e.state.searcher.reader().leaf_readers()) < we.MERGE_FACTOR
+        assert e.stats().articles == 25
+        assert e.search(EngineQuery(query=qt.Term("item0"))).total == 1
