@@ -235,10 +235,11 @@ def test_whole_reuters_collection(shared_dir: Path, tmp_path: Path) -> None:
         pytest.skip("the Reuters-21578 SGML files are not all there")
     ix = tmp_path / "ix"
     s = update_index(sgm, ix, engine="whoosh")
-    assert s.error is None and s.added == 22 and s.articles == 21578, s
+    # 21,578 stories; one (NEWID 12793) has neither title nor text and is skipped by ingest.
+    assert s.error is None and s.added == 22 and s.articles == 21577, s
     again = update_index(sgm, ix, engine="whoosh")
     assert (again.unchanged, again.articles) == (22, 0)
     with open_engine(ix) as e:
-        assert e.stats().articles == 21578
+        assert e.stats().articles == 21577
         r = e.search(EngineQuery(query=qt.Term("coffee"), facets=("places",)))
         assert r.total > 50 and r.facets["places"]
