@@ -228,9 +228,19 @@ class _Typer:
         if label:
             return [(label, words, True)]
         k = key(" ".join(words))
-        if words[-1] in lex.misc_suffixes or k in lex.demonyms or k in lex.misc_names:
-            return []
+        if (
+            words[-1] in lex.misc_suffixes
+            or k in lex.demonyms
+            or k in lex.misc_names
+            or len(k) < 2
+            or all(w in lex.demonyms for w in k.split())  # "German-Israeli"
+            or (len(words) > 2 and words[1] == "of" and words[0] in lex.misc_suffixes)
+        ):
+            return []  # "World Cup", "Russians", "Tour of the Netherlands", "T"
         titles = lex.titles
+        while len(words) > 1 and key(words[-1]) in titles and key(words[-2]) not in titles:
+            words = words[:-1]  # "U.N. High Commissioner" -> "U.N. High"
+            k = key(" ".join(words))
         if all(key(w) in titles or w in CONNECTORS for w in words):
             return []  # "Chief Executive Officer"
         if "of" in words:
@@ -333,9 +343,10 @@ def _pieces(words: tuple[str, ...], caps: bool) -> tuple[tuple[tuple[str, ...], 
     org_tail = nw >= 3 and not caps and words[-1] in lex.org_suffixes
     while j < nw:
         word = words[j]
+        low = word.casefold()
         if (
             word[0].isupper()
-            and word.casefold() in stop
+            and (low in stop or ("-" in low and all(p in stop for p in low.split("-"))))
             and (caps or len(word) < 2 or not word.isupper())
             and not (org_tail and j > 0 and word.casefold() not in _FUNCTION_WORDS)
         ):

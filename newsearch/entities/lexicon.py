@@ -225,7 +225,11 @@ def lexicon() -> Lexicon:
     stop = frozenset(word.casefold() for word in _words("common_words.txt"))
     common = stop | frozenset(word.casefold() for word in _words("plain_words.txt"))
     titles = frozenset(key(word) for word in _words("titles.txt"))
-    demonyms = frozenset(key(word.replace("_", " ")) for word in _words("demonyms.txt"))
+    demonym_words = [key(word.replace("_", " ")) for word in _words("demonyms.txt")]
+    # plurals too: "Armenians", "Libyans", "Azeris"
+    demonyms = frozenset(demonym_words) | frozenset(
+        w + "s" for w in demonym_words if w[-1:] in ("n", "i") and " " not in w
+    )
     place_words = _words("place_words.txt")
     orgs = _alias_table("orgs.txt")
     places, minor = _places()
