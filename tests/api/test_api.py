@@ -262,3 +262,17 @@ def test_any_input_is_200_or_a_json_400(app: Flask, q: str, extra: dict[str, str
         validate(data, "Error")
     else:
         validate(data, "SearchResponse")
+
+
+def test_query_too_expensive_is_400(tmp_path: Path, engine_name: str,
+                                    article_writer: Callable[..., Path]) -> None:
+    body = " ".join(f"zz{i:04d}" for i in range(1200))
+    index = article_writer(tmp_path / "index", engine_name, [
+        Article(path=str(tmp_path / "many.txt"), format="text", title="Many words", body=body)])
+    client = create_app({"TESTING": True, "index": str(index)}).test_client()
+    assert client.get("/api/v1/search?q=zz000*").get_json()["total"] == 1  # 10 words: fine
+    response = client.get("/api/v1/search?q=zz*")
+    assert response.status_code == 400
+    data = response.get_json()
+    validate(data, "Error")
+    assert data["error"]["code"] == "query_too_expensive" and data["error"]["param"] == "q"
