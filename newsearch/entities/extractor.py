@@ -238,7 +238,13 @@ class _Typer:
         ):
             return []  # "World Cup", "Russians", "Tour of the Netherlands", "T"
         titles = lex.titles
-        while len(words) > 1 and key(words[-1]) in titles and key(words[-2]) not in titles:
+        person_like = words[0] in lex.first_names or _INITIAL.match(words[0])
+        while (
+            len(words) > 1
+            and not person_like  # "P. W. Singer", "John King": surnames, not titles
+            and key(words[-1]) in titles
+            and key(words[-2]) not in titles
+        ):
             words = words[:-1]  # "U.N. High Commissioner" -> "U.N. High"
             k = key(" ".join(words))
         if all(key(w) in titles or w in CONNECTORS for w in words):

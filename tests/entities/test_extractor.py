@@ -187,3 +187,8 @@ def test_extracting_twice_changes_nothing() -> None:
     assert first[0] == ["Lotte Maes"]
     assert "Antwerp" in first[1]
     assert {"belgian transport union", "portwise logistics"} <= keys(first[2])
+
+
+def test_surnames_that_are_also_titles() -> None:
+    found = find_entities("", "The report by P. W. Singer and John King was published.")
+    assert keys(found.people) == {"p w singer", "john king"}
