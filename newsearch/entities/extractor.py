@@ -81,6 +81,26 @@ _ORG_NEXT = frozenset(
     "spokesman spokeswoman spokesperson shareholders employees executives subsidiary "
     "subsidiaries chairman ceo boss".split()
 )
+_DETERMINED = r"^\s*,\s+(?:a|an|the|its|his|her|their)\s+(?:[\w'’\-]+\s+){0,3}?"
+_ORG_APPOSITION = re.compile(
+    _DETERMINED + r"(?:company|firm|group|bank|maker|manufacturer|automaker|carmaker|carrier|"
+    r"airline|retailer|insurer|lender|conglomerate|agency|organi[sz]ation|party|union|"
+    r"newspaper|broadcaster|club|team|producer|supplier|developer|operator|subsidiary|"
+    r"startup|brand|charity|network|publisher|chain|giant|rival)s?\b",
+    re.IGNORECASE,
+)
+_PER_APPOSITION = re.compile(
+    r"^\s*,\s+(?:who\b|aged\s+\d|\d{1,2}\s*,)|\s*" + _DETERMINED[4:]
+    + r"(?:spokesman|spokeswoman|minister|president|director|chairman|chairwoman|chief|"
+    r"executive|official|analyst|economist|professor|lawyer|author|founder|leader|"
+    r"manager|coach|player|striker|son|daughter|wife|husband|mother|father|widow)\b",
+    re.IGNORECASE,
+)
+_LOC_APPOSITION = re.compile(
+    _DETERMINED + r"(?:city|town|village|capital|province|region|port|island|country|"
+    r"state|district|county|suburb|resort)\b",
+    re.IGNORECASE,
+)
 _LOC_PREPS = frozenset("in at from near to into across outside inside toward towards via".split())
 
 
@@ -110,6 +130,8 @@ class _Mention:
     """Followed by a number."""
     team: bool = False
     """A team: followed by a score in a results or standings line."""
+    after: str = ""
+    """The text after an unknown name followed by a comma (for appositions)."""
 
 
 def _clean(token: str) -> tuple[str, bool]:
@@ -527,10 +549,12 @@ def _mentions(title: str, body: str, lex: Lexicon) -> tuple[list[_Mention], bool
                         piece_initial = False  # "Shares of Tesla": Tesla's capital counts
                     head = piece[0]
                     for label, part, strong, k in typed:
-                        line_mentions.append(
-                            _Mention(label, part, k, strong, piece_initial and part[0] == head,
-                                     prev, nxt, caps, scored)
-                        )
+                        mention = _Mention(label, part, k, strong,
+                                           piece_initial and part[0] == head,
+                                           prev, nxt, caps, scored)
+                        if label == UNK and last and nxt == ",":
+                            mention.after = line[match.end() : match.end() + 80]
+                        line_mentions.append(mention)
                         scored_count += scored
         for m in line_mentions:
             label = m.label
@@ -541,6 +565,14 @@ def _mentions(title: str, body: str, lex: Lexicon) -> tuple[list[_Mention], bool
                     m.label = PER
                 elif m.next in _LOC_NEXT:
                     m.label = LOC  # "Turkana county"
+                elif m.after:
+                    # an apposition: "Ryanair, the Irish airline", "Tembeka Qwabe, who..."
+                    if _PER_APPOSITION.match(m.after):
+                        m.label = PER
+                    elif _ORG_APPOSITION.match(m.after):
+                        m.label = ORG
+                    elif _LOC_APPOSITION.match(m.after):
+                        m.label = LOC
             elif label != LOC or not sports:
                 continue
             if (

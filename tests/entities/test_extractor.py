@@ -192,3 +192,14 @@ def test_extracting_twice_changes_nothing() -> None:
 def test_surnames_that_are_also_titles() -> None:
     found = find_entities("", "The report by P. W. Singer and John King was published.")
     assert keys(found.people) == {"p w singer", "john king"}
+
+
+def test_appositions_type_unknown_names() -> None:
+    found = find_entities(
+        "",
+        "The contract went to Zorvik, the Norwegian shipping company. Staff at Kelmore, a "
+        "small town, cheered, and Tembeka Qwabe, who leads the union, agreed.",
+    )
+    assert found.orgs == ["Zorvik"]
+    assert found.places == ["Kelmore"]
+    assert found.people == ["Tembeka Qwabe"]
