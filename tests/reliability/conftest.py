@@ -15,7 +15,7 @@ from newsearch.app import create_app
 from newsearch.article import Article
 from newsearch.engine import open_writer
 
-N_ARTICLES = 2000
+N_ARTICLES = 1500
 """Generated articles in the shared index (Whoosh writes about 200 a second here)."""
 
 

@@ -31,8 +31,8 @@ from reliability_support import (
 
 CASES = {
     # engine: (articles, batch size, kill delays drawn from this range in seconds)
-    "whoosh": (400, 40, (2.0, 6.0)),
-    "tantivy": (1500, 150, (2.0, 5.0)),
+    "whoosh": (300, 30, (2.0, 5.5)),
+    "tantivy": (1000, 100, (2.0, 4.5)),
 }
 KILLS = 3
 

@@ -37,7 +37,7 @@ def test_second_indexer_exits_at_once_and_first_is_unaffected(engine: str,
     if engine == "tantivy":
         pytest.importorskip("tantivy")
     archive = tmp_path / "archive"
-    expected = make_archive(archive, 600, seed=3)
+    expected = make_archive(archive, 300, seed=3)
     index_dir = tmp_path / "index"
     first = subprocess.Popen(index_command(archive, index_dir, engine, batch_size=50, jobs=1),
                              stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
@@ -68,7 +68,7 @@ def test_lock_file_of_a_killed_writer_does_not_lock_the_index(engine: str,
     if engine == "tantivy":
         pytest.importorskip("tantivy")
     archive = tmp_path / "archive"
-    expected = make_archive(archive, 300, seed=4)
+    expected = make_archive(archive, 150, seed=4)
     index_dir = tmp_path / "index"
     proc = subprocess.Popen(index_command(archive, index_dir, engine, batch_size=50, jobs=1),
                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
