@@ -1,18 +1,19 @@
 """Entities stage: find people, places and organisations in an article's title and body.
 
-A rule-based extractor, fast and without any model:
+A rule-based extractor, fast and without any model (see ``docs/entities.md``):
 
-1. Tokenise each line with one compiled regex (abbreviations such as ``U.S.`` and ``Inc.`` stay
-   whole) and collect *runs* of capitalised tokens, joined by name connectors (``of``, ``de``,
-   ``van``, ``al``, ``&``...).
-2. Type each run: whole-run gazetteer hits (places, well-known organisations), organisation
-   suffixes (``Inc``, ``Ministry``, ``United``...) and ``X of Y`` heads, leading titles and
-   nationality words that announce a person (``Russian President Vladimir Putin``), a known
-   first name, acronyms, and the words around the run (``said``, ``spokesman``, ``in``...).
-3. Resolve across the document: one type per name (majority of the cues), single words that
-   are the last name of a person found in full become that person, short forms covered by a
-   longer name are dropped, upper-case headlines only confirm what the text or the gazetteer
-   knows, and names after a score in a results table are teams.
+1. Per line, one compiled regex finds *runs* of capitalised words joined by name connectors
+   (``of``, ``de``, ``van``, ``al``, ``&``, ``and``, ``for``...); abbreviations (``U.S.``,
+   ``Inc.``) and initials stay whole; possessives and model numbers cut a run.
+2. Each run is analysed once (cached, it does not depend on its context): cut at capitalised
+   stop words, then typed from the name alone: gazetteer hits (``lexicon.py``), organisation
+   suffixes, heads and prefixes, place words, titles and nationality words that announce a
+   person (``Russian President Vladimir Putin``), known first names and initials, acronyms.
+3. Each mention then looks at its context: organisation, person and place cue words before and
+   after it, appositions, datelines, results and standings lines, sports reports.
+4. The document is resolved: one type per name (a vote), last names and short forms fold into
+   the full name found, headlines only confirm what the text or the gazetteer knows, and what
+   is still unknown gets one guess per name from the article's other names.
 """
 
 from __future__ import annotations
