@@ -39,6 +39,7 @@ from reliability_support import (  # noqa: E402
     inspect_index,
     leftovers,
     make_archive,
+    orphan_segments,
 )
 
 
@@ -105,15 +106,18 @@ def main(argv: list[str] | None = None) -> int:
                     and dict(contents.per_path) == expected and not contents.duplicate_ids
                     and not contents.duplicate_pairs)
         rest = leftovers(index_dir)
+        if args.engine == "whoosh":
+            rest += orphan_segments(index_dir)
         seconds = time.perf_counter() - started
         print(f"opened {opened} of {runs}, articles lost {lost}, duplicates {duplicates}, "
               f"partial files {partial}, unknown files {unknown}, failed runs {failures}")
         print(f"final run: exit {result.returncode}, {contents.articles} of {args.articles} "
               f"articles, duplicate ids {contents.duplicate_ids}, duplicate (path, position) "
-              f"{contents.duplicate_pairs}, leftovers {rest or 'none'}; "
+              f"{contents.duplicate_pairs}, leftovers (temp files, orphan segments) "
+              f"{rest or 'none'}; "
               f"{'OK' if final_ok else 'FAILED'} ({seconds:.0f} s in all)")
         ok = (opened == runs and not lost and not duplicates and not partial and not unknown
-              and not failures and final_ok)
+              and not failures and final_ok and not rest)
         return 0 if ok else 1
 
 

@@ -294,6 +294,16 @@ def leftovers(index_dir: Path) -> list[str]:
     return out
 
 
+def orphan_segments(index_dir: Path) -> list[str]:
+    """Whoosh only: segment files in the folder that the current table of contents does not
+    list (what a writer killed inside a commit leaves behind)."""
+    from whoosh.index import open_dir  # an engine-specific check of the files on disk
+
+    ix = open_dir(str(index_dir), indexname="MAIN", readonly=True)
+    listed = {f"{s.segment_id()}.seg" for s in ix._segments()}
+    return sorted(n for n in os.listdir(index_dir) if n.endswith(".seg") and n not in listed)
+
+
 def final_run(archive: Path, index_dir: Path, engine: str, *, batch_size: int,
               jobs: int = 2) -> subprocess.CompletedProcess:
     return subprocess.run(index_command(archive, index_dir, engine, batch_size=batch_size,

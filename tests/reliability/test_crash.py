@@ -27,6 +27,7 @@ from reliability_support import (
     inspect_index,
     leftovers,
     make_archive,
+    orphan_segments,
 )
 
 CASES = {
@@ -72,6 +73,7 @@ def test_sigkill_at_random_moments_loses_nothing_and_duplicates_nothing(
     assert dict(contents.per_path) == expected
     if engine == "whoosh":
         assert leftovers(index_dir) == [], "the next run cleans what a killed writer left"
+        assert orphan_segments(index_dir) == []
     # And one more run has nothing to do.
     again = final_run(archive, index_dir, engine, batch_size=batch)
     assert again.returncode == 0, again.stderr
