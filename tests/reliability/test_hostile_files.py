@@ -4,6 +4,7 @@ indexed. Both engines, the real indexer; the CLI summary and memory in a subproc
 
 from __future__ import annotations
 
+import gzip
 import json
 import os
 import resource
@@ -92,6 +93,13 @@ def build_archive(root: Path) -> tuple[dict[str, dict], dict[str, str]]:
     with open(root / "huge.txt", "wb") as fh:
         fh.truncate(HUGE)  # sparse: takes no disk space
     skipped["huge.txt"] = "too-large"
+    # A gzip bomb: 100 KB on disk, 100 MB of text inside (over the 50 MB cap).
+    with gzip.open(root / "bomb.txt.gz", "wb", compresslevel=9) as gz:
+        gz.write(story("A bomb").encode())
+        block = b"word " * (2**20 // 5)
+        for _ in range(100):
+            gz.write(block)
+    skipped["bomb.txt.gz"] = "too-large"
     os.symlink(".", root / "loop")
     skipped["loop"] = "symlink-loop"
     os.symlink("nowhere.txt", root / "broken-link.txt")
