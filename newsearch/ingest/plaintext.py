@@ -76,6 +76,10 @@ def parse(text: str, ctx: ParseContext) -> list[Article]:
     field = _FIELD.match(title)
     if field and _FIELD_NAMES.get(field.group(1).strip().lower()) == "title":
         title = field.group(2).strip()
+    elif field and _FIELD_NAMES.get(" ".join(field.group(1).lower().split())):
+        # "Date: ...", "Source: ..." first: header lines without a title line above them.
+        raise IngestError(NO_TITLE, f"no title line: the file starts with the header line "
+                                    f"{title[:60]!r}")
     index += 1
     fields: dict[str, list[str]] = {}
     seen_header = 0

@@ -89,6 +89,7 @@ def build_archive(root: Path) -> tuple[dict[str, dict], dict[str, str]]:
     bad("empty.txt", b"", "empty")
     bad("blank.txt", b"  \n\n\t \n", "empty")
     bad("no-body.txt", "Only a title here\n", "no-body")
+    bad("no-title.txt", f"\n\nDate: 2022-01-01\nSource: Harbor Gazette\n\n{BODY}\n", "no-title")
     bad("markup.xml", '<?xml version="1.0"?><rss><channel/></rss>', "unknown-format")
     with open(root / "huge.txt", "wb") as fh:
         fh.truncate(HUGE)  # sparse: takes no disk space
