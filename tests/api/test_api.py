@@ -67,6 +67,12 @@ def test_openapi_document_is_served_and_complete(client: FlaskClient) -> None:
         assert param["name"] == name
 
 
+def test_openapi_document_is_valid_openapi() -> None:
+    from openapi_spec_validator import validate as validate_spec
+
+    validate_spec(SPEC)  # raises on an invalid OpenAPI 3.1 document
+
+
 def test_every_search_parameter_is_documented(client: FlaskClient) -> None:
     from newsearch.params import EXCLUDE_PREFIX
     from newsearch.search import FACET_PARAMS
