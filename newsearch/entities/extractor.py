@@ -292,6 +292,14 @@ class _Typer:
                 left = left[:-1]
             parts = self.split(left) if left else []
             label = self.whole(right)
+            if label is None and "of" in right[1:-1]:
+                # "President Musharraf of Pakistan": the person, then the place
+                j = right.index("of")
+                rest = _strip_connectors(right[j + 1 :])
+                if rest and self.whole(rest) is not None:
+                    parts.append((PER, right[:j], True))
+                    parts.extend(self.split(rest))
+                    return parts
             parts.append((label or PER, right, True))
             return parts
         parts: list[tuple[str, list[str], bool]] = []

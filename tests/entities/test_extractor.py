@@ -203,3 +203,9 @@ def test_appositions_type_unknown_names() -> None:
     assert found.orgs == ["Zorvik"]
     assert found.places == ["Kelmore"]
     assert found.people == ["Tembeka Qwabe"]
+
+
+def test_title_person_of_place() -> None:
+    found = find_entities("", "He met President Musharraf of Pakistan in Islamabad.")
+    assert found.people == ["Musharraf"]
+    assert keys(found.places) == {"pakistan", "islamabad"}
