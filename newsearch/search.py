@@ -34,6 +34,10 @@ FALLBACK_BELOW = 3
 """A multi-word AND query with fewer hits than this is rerun as OR of its words."""
 SUGGEST_BELOW = 3
 """Did-you-mean is tried when the query finds fewer hits than this."""
+RARE_WORD = 3
+"""Did-you-mean replaces a word found in at most this many articles (typos do get indexed)..."""
+RARE_RATIO = 20
+"""... when its suggestion is in this many times as many articles (or the word in none)."""
 RECENCY_BOOST = 1.0
 """``recency=true``: relevance times ``1 + RECENCY_BOOST * freshness``."""
 EXPORT_CHUNK = 500
@@ -294,10 +298,12 @@ def suggest_query(engine: Engine, text: str) -> str | None:
                 word = m.group().lower()
                 if len(word) < 3 or word.isdigit():
                     continue
-                if engine.word_frequency(word) > 0:
-                    continue  # a word of the index is not a typo, even when it is rare
+                freq = engine.word_frequency(word)
+                if freq > RARE_WORD:
+                    continue  # a word many articles use is not a typo
                 better = engine.suggest_word(word)
-                if better and better != word:
+                if better and better != word and (
+                        freq == 0 or engine.word_frequency(better) >= RARE_RATIO * freq):
                     edits.append((offset + m.start(), offset + m.end(), better))
         field = None
     if not edits:

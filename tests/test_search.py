@@ -426,3 +426,19 @@ def test_index_stats(engine: Engine, articles: list[Article]) -> None:
     stats = index_stats(engine)
     assert stats["articles"] >= len(articles) and stats["engine"] == engine.name
     assert stats["first_date"] <= stats["last_date"]
+
+
+def test_did_you_mean_for_a_typo_that_is_in_the_index(build_index) -> None:  # noqa: ANN001
+    from newsearch.engine import open_engine
+
+    articles = [Article(path=f"/x/{i}.txt", format="text", title=f"Story {i}",
+                        body=f"The government met on day {i} to talk about ports.")
+                for i in range(25)]
+    articles.append(Article(path="/x/typo.txt", format="text", title="Typo",
+                            body="The goverment met once. A part of the port."))
+    with open_engine(build_index(articles)) as engine:
+        result = run(engine, "goverment")
+        assert result.total == 1 and result.did_you_mean == "government"
+        # "port" is rare as typed but "ports" (its neighbour) finds no more: nothing offered
+        assert run(engine, "port typo").did_you_mean is None
+        assert run(engine, "government").did_you_mean is None
