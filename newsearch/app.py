@@ -131,13 +131,10 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
 
     app.register_blueprint(api_bp, url_prefix=API_PREFIX)
 
-    # The web pages (newsearch/web/): registered when the package provides its blueprint.
-    try:
-        from newsearch.web import bp as web_bp
-    except ImportError:  # pragma: no cover - only while the web package is being written
-        web_bp = None
-    if web_bp is not None:
-        app.register_blueprint(web_bp)
+    # The web pages (newsearch/web/) at the site root.
+    from newsearch.web import bp as web_bp
+
+    app.register_blueprint(web_bp)
 
     app.teardown_appcontext(_release_engine)
 
