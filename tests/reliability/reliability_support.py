@@ -27,6 +27,8 @@ from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from newsearch.article import Article
+
 REPO = Path(__file__).resolve().parents[2]
 PYTHON = sys.executable
 
@@ -100,6 +102,30 @@ def make_archive(root: Path, n_articles: int, *, seed: int = 1, per_jsonl: int =
             n += 1
         i += 1
     return files
+
+
+N_ARTICLES = 1500
+"""Generated articles in the shared index (Whoosh writes about 200 a second here)."""
+
+
+def code_word(i: int) -> str:
+    """A word only article ``i`` has: ``zzcode*`` expands to one word per article."""
+    return f"zzcode{i}"
+
+
+def generated_articles(n: int, seed: int = 5) -> list[Article]:
+    rng = random.Random(seed)
+    out = []
+    for i in range(n):
+        title, day, body = story_text(rng, i)
+        body = f"{body} Reference {code_word(i)}."
+        out.append(Article(
+            path=f"/archive/gen/story-{i:05d}.txt", format="text", title=title, body=body,
+            published=day if i % 17 else None, date_source="header" if i % 17 else "none",
+            publisher=rng.choice(_PUBLISHERS), people=[rng.choice(_PEOPLE)],
+            places=[rng.choice(_PLACES)], orgs=["Harbour Board"] if i % 5 == 0 else [],
+            tags=["ports"] if i % 3 == 0 else [], file_signature=f"{i}:{i}"))
+    return out
 
 
 @dataclass

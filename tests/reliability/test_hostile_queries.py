@@ -16,10 +16,10 @@ from collections.abc import Callable
 from urllib.parse import quote
 
 import pytest
-from conftest import N_ARTICLES, generated_articles
 from flask import Flask
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from reliability_support import N_ARTICLES, generated_articles
 
 from newsearch.analysis import WORD
 from newsearch.engine import EngineQuery, QueryTooExpensive, open_engine
