@@ -148,6 +148,24 @@ def test_hostile_page_query(big_app: Flask, url: str, status: int) -> None:
     assert "Traceback" not in html and "<html" in html.lower()
 
 
+ARTICLE_QUERIES = [("*", 400), ("a*", 400), ("(((((", 400), ("(" * 500 + "ka", 400),
+                   ("x" * 100_000, 400), ("date:[2022-02-31+TO+*]", 400), ("zzcode*", 200),
+                   ("ka*", 200), ("%00", 200), ("%FF", 200)]
+
+
+@pytest.mark.parametrize("q,api_status", ARTICLE_QUERIES, ids=[a[0][:20] for a in ARTICLE_QUERIES])
+def test_hostile_query_on_an_article(big_app: Flask, q: str, api_status: int) -> None:
+    """The article endpoints take ``q`` for highlighting: the API refuses what the search
+    refuses; the page shows the article without highlights. Never a 500."""
+    client = big_app.test_client()
+    article_id = client.get("/api/v1/search?size=1").get_json()["hits"][0]["id"]
+    api, seconds = _get(big_app, f"/api/v1/articles/{article_id}?q={q}")
+    assert api.status_code == api_status and api.is_json
+    assert seconds < TIME_BOUND
+    page, seconds = _get(big_app, f"/article/{article_id}?q={q}")
+    assert page.status_code == 200 and seconds < TIME_BOUND
+
+
 # -- property-based: arbitrary input never makes a 500 -------------------------------------
 
 PARAM_NAMES = st.sampled_from(["q", "page", "size", "sort", "from", "to", "facets",
