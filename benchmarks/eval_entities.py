@@ -83,6 +83,9 @@ def predict(records: list[dict], path: Path) -> list[Article]:
     return articles
 
 
+_FULL_ORGS: dict[str, dict[str, str]] = {}
+
+
 def ablate(gold: Path) -> int:
     """Remove from our own organisation list every name the gold data mention (any type).
 
@@ -91,6 +94,10 @@ def ablate(gold: Path) -> int:
     """
     names = {key(n) for doc in json.loads(gold.read_text()) for ns in doc.values() for n in ns}
     lex = lexicon()
+    # each corpus is ablated against the full list (not what an earlier corpus left of it)
+    _FULL_ORGS.setdefault("orgs", dict(lex.orgs))
+    lex.orgs.clear()
+    lex.orgs.update(_FULL_ORGS["orgs"])
     gone = [k for k in lex.orgs if k in names]
     for k in gone:
         del lex.orgs[k]
