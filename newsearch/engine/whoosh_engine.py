@@ -784,7 +784,7 @@ class _SegmentData:
         spellings: list[list[dict[str, int]]] = [[] for _ in range(nf)]
         indptr = [[0] for _ in range(nf)]
         vals: list[list[int]] = [[] for _ in range(nf)]
-        keys_of: dict[str, str] = {}
+        keys_of = _KEYS
         for blob in blobs:
             parts = blob.decode("utf-8", "surrogatepass").split(RS) if blob else ()
             for fi in range(nf):
@@ -794,6 +794,8 @@ class _SegmentData:
                     for value in part.split(SEP):
                         key = keys_of.get(value)
                         if key is None:
+                            if len(keys_of) > 1_000_000:
+                                keys_of.clear()
                             key = keys_of[value] = normalize_value(value)
                         if not key or key in seen:
                             continue
@@ -812,6 +814,8 @@ class _SegmentData:
             for fi, name in enumerate(FACET_FIELDS)}
 
 
+_KEYS: dict[str, str] = {}
+"""Facet value -> normalised key, shared by every segment decoded (values repeat a lot)."""
 _SEGMENTS: dict[tuple[str, str], _SegmentData] = {}
 _SEGMENTS_LOCK = threading.Lock()
 
