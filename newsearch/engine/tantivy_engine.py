@@ -26,8 +26,10 @@ Design (measured in docs/performance.md):
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
+import shutil
 import threading
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
@@ -72,7 +74,7 @@ from newsearch.querytree import (
 )
 
 NAME = "tantivy"
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 META_FILE = "newsearch.json"
 SUBDIR = "tantivy"
 
@@ -134,11 +136,21 @@ def _schema() -> tantivy.Schema:
         sb.add_text_field(name, tokenizer_name="raw", index_option="basic", fast=True)
     sb.add_integer_field("day", indexed=True, fast=True)
     sb.add_integer_field("ts", fast=True)
-    sb.add_text_field("chash", tokenizer_name="raw", index_option="basic", fast=True)
+    sb.add_text_field("chash", tokenizer_name="raw", index_option="basic")
+    # 1 on every document whose content hash another document has (or had: deleting a copy
+    # leaves the mark, a harmless superset). Set by the writer, which re-adds the first copy
+    # with the mark when a second one arrives.
+    sb.add_integer_field("dup", indexed=True)
+    for name in FACET_FIELDS:
+        # The 63-bit hash of each value's normalize_value key: numeric terms aggregations
+        # cost no term-dictionary lookups per segment (3x faster than on the strings).
+        sb.add_integer_field(name + "_h", indexed=True, fast=True)
     return sb.build()
 
 
 SCHEMA = _schema()
+MARKED = Q.term_query(SCHEMA, "dup", 1)
+"""The documents that have (or had) copies."""
 
 
 def _open_index(path: Path, create: bool) -> tantivy.Index:
@@ -164,6 +176,26 @@ def _write_meta(index_dir: Path) -> None:
         fh.flush()
         os.fsync(fh.fileno())
     os.replace(tmp, meta)
+
+
+def _meta_version(index_dir: Path) -> int | None:
+    try:
+        return int(json.loads((index_dir / META_FILE).read_text("utf-8"))["schema_version"])
+    except (OSError, ValueError, KeyError, TypeError):
+        return None
+
+
+def _has_tantivy(index_dir: Path) -> bool:
+    try:
+        meta = json.loads((index_dir / META_FILE).read_text("utf-8"))
+    except (OSError, ValueError):
+        return False
+    return meta.get("engine") == NAME
+
+
+def _stored(searcher: tantivy.Searcher, address: tantivy.DocAddress) -> Article:
+    raw = searcher.doc(address)["article"][0]
+    return Article.from_json(json.loads(bytes(raw).decode("utf-8", "surrogatepass")))
 
 
 # ---------------------------------------------------------------------------------- dates
@@ -210,7 +242,14 @@ def _facet_key(name: str, value: str) -> str:
 _norm = lru_cache(maxsize=200_000)(normalize_value)
 
 
-def _document(a: Article) -> tantivy.Document:
+@lru_cache(maxsize=200_000)
+def value_hash(key: str) -> int:
+    """A facet key as a non-negative 63-bit integer (stable across processes)."""
+    digest = hashlib.blake2b(key.encode("utf-8", "surrogatepass"), digest_size=8).digest()
+    return int.from_bytes(digest, "little") >> 1
+
+
+def _document(a: Article, dup: bool = False) -> tantivy.Document:
     """The tantivy document of an article (facet values as written, one per key)."""
     fields: dict[str, Any] = {
         "id": a.id,
@@ -223,18 +262,24 @@ def _document(a: Article) -> tantivy.Document:
         "words": [a.title, a.body],
         "chash": a.content_hash,
     }
+    if dup:
+        fields["dup"] = 1
     for name in FACET_FIELDS:
         values = getattr(a, name)
         if isinstance(values, str):
             values = [values] if values else []
         out = []
+        hashes = []
         seen = set()
         for value in values:
             key = _norm(value)
             if key and key not in seen:
                 seen.add(key)
                 out.append(value)
+                hashes.append(value_hash(key))
         fields[name] = out
+        if hashes:
+            fields[name + "_h"] = hashes
     parts = _date_parts(a.published)
     if parts:
         day, ts = parts
@@ -259,6 +304,13 @@ class TantivyWriter(EngineWriter):
         # process holds the index, and fails at once.
         self._lock_fd: int | None = lockfile.acquire(index_dir)
         try:
+            version = _meta_version(index_dir)
+            if version not in (None, SCHEMA_VERSION) and _has_tantivy(index_dir):
+                if not rebuild:
+                    raise EngineError(f"{index_dir} was built by another newsearch version "
+                                      f"(tantivy schema {version}); rebuild it with --rebuild")
+                if path.exists():
+                    shutil.rmtree(path)  # another schema: start the tantivy files afresh
             self._index = _open_index(path, create=True)
             try:
                 self._writer = self._index.writer(heap_size=WRITER_HEAP)
@@ -274,6 +326,12 @@ class TantivyWriter(EngineWriter):
             lockfile.release(self._lock_fd)
             self._lock_fd = None
             raise
+        self._rebuild = rebuild
+        self._hashes: dict[str, bool] | None = None
+        """Content hash -> whether its documents carry the duplicate mark (committed and
+        pending documents of this writer)."""
+        self._pending: dict[str, Article] = {}
+        """Unmarked articles added since the last commit, by content hash."""
 
     def indexed_files(self) -> dict[str, str]:
         self._index.reload()
@@ -293,9 +351,48 @@ class TantivyWriter(EngineWriter):
                 out[path] = signature
         return out
 
+    def _known_hashes(self) -> dict[str, bool]:
+        if self._hashes is None:
+            self._hashes = {}
+            if not self._rebuild:
+                self._index.reload()
+                searcher = self._index.searcher()
+                for term, _ in searcher.terms_with_prefix("chash", ""):
+                    self._hashes[term] = False
+                marked = Q.term_query(SCHEMA, "dup", 1)
+                found = searcher.search(marked, max(1, searcher.search(marked, 1).count))
+                for _, address in found.hits:
+                    self._hashes[_stored(searcher, address).content_hash] = True
+        return self._hashes
+
     def add(self, articles: Iterable[Article]) -> None:
+        known = self._known_hashes()
         for article in articles:
-            self._writer.add_document(_document(article))
+            h = article.content_hash
+            state = known.get(h)
+            if state is None:
+                known[h] = False
+                self._pending[h] = article
+                self._writer.add_document(_document(article))
+                continue
+            if state is False:
+                self._mark_copies(h)
+                known[h] = True
+            self._writer.add_document(_document(article, dup=True))
+
+    def _mark_copies(self, content_hash: str) -> None:
+        """Re-add the unmarked documents with this hash, with the duplicate mark."""
+        pending = self._pending.pop(content_hash, None)
+        copies = [pending] if pending is not None else []
+        if not copies:
+            self._index.reload()
+            searcher = self._index.searcher()
+            query = Q.term_query(SCHEMA, "chash", content_hash)
+            found = searcher.search(query, max(1, searcher.search(query, 1).count))
+            copies = [_stored(searcher, address) for _, address in found.hits]
+        for copy in copies:
+            self._writer.delete_documents_by_term("id", copy.id)
+            self._writer.add_document(_document(copy, dup=True))
 
     def delete_paths(self, paths: Iterable[str]) -> None:
         for path in paths:
@@ -306,6 +403,8 @@ class TantivyWriter(EngineWriter):
             self._writer.commit()
         except ValueError as exc:
             raise EngineError(f"commit failed: {exc}") from None
+        self._pending.clear()
+        self._rebuild = False
 
     def close(self) -> None:
         writer = getattr(self, "_writer", None)
@@ -385,6 +484,7 @@ class _Snapshot:
         self._displays: dict[str, dict[str, list[str]]] = {}
         self._key_freq: dict[str, dict[str, int]] = {}
         self._canonical: dict[str, dict[str, str]] = {}
+        self._hash_displays: dict[str, dict[int, str]] = {}
         self.suggestions: dict[str, str | None] = {}
         self._facet_words: dict[str, list[tuple[str, str]]] = {}
         self._dups: list[str] | None = None
@@ -423,11 +523,28 @@ class _Snapshot:
         return found
 
     def merged(self, name: str, buckets: Iterable[dict[str, Any]]) -> dict[str, int]:
-        """Aggregation buckets of a facet -> canonical display -> count."""
+        """Aggregation buckets of a facet (displays, or value hashes for the ``*_h``
+        fields) -> canonical display -> count."""
         counts: dict[str, int] = defaultdict(int)
+        by_hash = self.hash_displays(name) if name in FACET_FIELDS else None
         for bucket in buckets:
-            counts[self.canonical(name, bucket["key"])] += bucket["doc_count"]
+            key = bucket["key"]
+            if by_hash is not None:
+                display = by_hash.get(int(key))
+                if display is None:
+                    continue  # a value of documents newer than this generation's table
+            else:
+                display = self.canonical(name, key)
+            counts[display] += bucket["doc_count"]
         return counts
+
+    def hash_displays(self, name: str) -> dict[int, str]:
+        """value_hash(key) -> canonical display, for the hashed facet fields."""
+        table = self._hash_displays.get(name)
+        if table is None:
+            table = {value_hash(key): forms[0] for key, forms in self.displays(name).items()}
+            self._hash_displays[name] = table
+        return table
 
     def keys_matching(self, name: str, text: str, prefix: bool) -> list[str]:
         """Keys of facet ``name`` equal to ``text``, containing it as whole words, or (with
@@ -443,26 +560,18 @@ class _Snapshot:
 
     # Duplicates -------------------------------------------------------------------------
     def dup_hashes(self) -> list[str]:
-        """Content hashes held by two or more documents (a superset: deleted documents
-        count until their segment is merged)."""
+        """Content hashes of the documents with the duplicate mark."""
         if self._dups is None:
-            limit = 256
-            while True:
-                terms = self.searcher.terms_with_prefix("chash", "", limit=limit)
-                if len(terms) < limit or terms[-1][1] < 2:
-                    break
-                limit *= 4
-            self._dups = [term for term, freq in terms if freq >= 2]
+            self._dups = sorted({doc.chash for doc in self.dup_info(_stored_in).values()})
         return self._dups
 
     def dup_info(self, load) -> dict[tuple[int, int], _DupDoc]:  # noqa: ANN001
         """(segment, doc) -> :class:`_DupDoc` of every live document with a shared hash."""
         if self._dup_info is None:
             info: dict[tuple[int, int], _DupDoc] = {}
-            hashes = self.dup_hashes()
-            if hashes:
-                query = Q.term_set_query(SCHEMA, "chash", hashes)
-                first = self.searcher.search(query, 1)
+            query = MARKED
+            first = self.searcher.search(query, 1)
+            if first.count:
                 found = self.searcher.search(query, max(1, first.count))
                 for _, address in found.hits:
                     article: Article = load(self, address)
@@ -514,6 +623,10 @@ class _Snapshot:
         return words
 
 
+def _stored_in(snap: _Snapshot, address: tantivy.DocAddress) -> Article:
+    return _stored(snap.searcher, address)
+
+
 def _read_generation(path: Path) -> str:
     try:
         meta = json.loads((path / "meta.json").read_text("utf-8"))
@@ -530,6 +643,11 @@ class TantivyEngine(Engine):
     def __init__(self, index_dir: Path) -> None:
         self.index_dir = index_dir
         self._path = index_dir / SUBDIR
+        version = _meta_version(index_dir)
+        if version != SCHEMA_VERSION:
+            raise EngineError(f"{index_dir} was built by another newsearch version (tantivy "
+                              f"schema {version}, this one reads {SCHEMA_VERSION}): rebuild it "
+                              f"with `newsearch index --rebuild`")
         self._index = _open_index(self._path, create=False)
         self._index.config_reader(reload_policy="manual")
         self._swap = threading.Lock()
@@ -721,8 +839,7 @@ class TantivyEngine(Engine):
             return []
         restricted = Q.boolean_query([
             (Occur.Must, query),
-            (Occur.Must, Q.const_score_query(
-                Q.term_set_query(SCHEMA, "chash", snap.dup_hashes()), 0.0)),
+            (Occur.Must, Q.const_score_query(MARKED, 0.0)),
         ])
         found = snap.searcher.search(restricted, len(info), count=False)
         out = []
@@ -854,7 +971,7 @@ class TantivyEngine(Engine):
             all_months = skip is None and query.histogram
             derived = {"month", "year"} & set(names) if all_months else set()
             request: dict[str, Any] = {
-                name: {"terms": {"field": name,
+                name: {"terms": {"field": name + "_h" if name in FACET_FIELDS else name,
                                  "size": size + 20 + len(group_over.values[name])}}
                 for name in names if name not in derived}
             for name in names:
@@ -982,7 +1099,7 @@ class TantivyEngine(Engine):
         like = Q.more_like_this_document_fields_query(
             SCHEMA, {"title": [article.title], "body": [article.body]},
             min_doc_frequency=1, min_term_frequency=1, max_query_terms=25,
-            max_doc_frequency=max(2, snap.searcher.num_docs // 2), min_word_length=3)
+            max_doc_frequency=max(10, snap.searcher.num_docs // 2), min_word_length=3)
         skip = [article.id, *self.duplicates_of(article)]
         query = Q.boolean_query([(Occur.Must, like),
                                  (Occur.MustNot, Q.term_set_query(SCHEMA, "id", skip)),
@@ -1069,7 +1186,7 @@ class TantivyEngine(Engine):
         snap = self._snap
         searcher = snap.searcher
         request: dict[str, Any] = {
-            name: {"terms": {"field": name, "size": top + 20, "segment_size": 65_000}}
+            name: {"terms": {"field": name + "_h", "size": top + 20}}
             for name in ("publisher", "people", "places", "orgs")}
         request["lo"] = {"min": {"field": "day"}}
         request["hi"] = {"max": {"field": "day"}}

@@ -373,3 +373,49 @@ def test_selected_value_outside_the_top_gets_its_exact_count(tmp_path: Path) -> 
         values = [(v.value, v.count) for v in result.facets["people"]]
         assert values[0][1] == 2 and values[-1] == ("Rare Person", 1)
         assert result.total == 1
+
+
+def test_copies_across_commits_and_deletes(tmp_path: Path) -> None:
+    path = tmp_path / "index"
+    first = art(1, "Port strike ends", "Dock workers return after two days.", "2023-07-21")
+    copy = Article(**{**first.to_json(), "path": "/archive/copy.txt", "id": ""})
+    other = art(2, "Port reopens", "Ships leave the harbour again.", "2023-07-22")
+    with open_writer(path, engine="tantivy") as writer:
+        writer.add([first, other])
+        writer.commit()
+    with open_writer(path) as writer:  # the copy arrives in a later run
+        writer.add([copy])
+        writer.commit()
+    with open_engine(path) as engine:
+        result = engine.search(EngineQuery(query=Term("port"), facets=("year",)))
+        assert result.total == 2
+        assert [(v.value, v.count) for v in result.facets["year"]] == [("2023", 2)]
+        hit = next(h for h in result.hits if h.article.content_hash == first.content_hash)
+        assert len(hit.duplicates) == 1
+        assert engine.search(EngineQuery(query=Term("port"), collapse=False)).total == 3
+        assert engine.duplicates_of(first) == [copy.id]
+    with open_writer(path) as writer:
+        writer.delete_paths([copy.path])
+        writer.commit()
+    with open_engine(path) as engine:
+        result = engine.search(EngineQuery(query=Term("strike")))
+        assert result.total == 1 and result.hits[0].duplicates == []
+        assert engine.duplicates_of(first) == []
+
+
+def test_index_of_another_schema_version_needs_a_rebuild(tmp_path: Path) -> None:
+    path = tmp_path / "index"
+    with open_writer(path, engine="tantivy") as writer:
+        writer.add(ARTICLES[:2])
+        writer.commit()
+    (path / "newsearch.json").write_text(json.dumps({"engine": "tantivy",
+                                                     "schema_version": 1}), "utf-8")
+    with pytest.raises(EngineError, match="rebuild"):
+        open_engine(path)
+    with pytest.raises(EngineError, match="rebuild"):
+        open_writer(path)
+    with open_writer(path, rebuild=True) as writer:
+        writer.add(ARTICLES[:1])
+        writer.commit()
+    with open_engine(path) as engine:
+        assert engine.count(MatchAll()) == 1
