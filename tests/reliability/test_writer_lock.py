@@ -36,22 +36,30 @@ def test_second_indexer_exits_at_once_and_first_is_unaffected(engine: str,
                                                                 tmp_path: Path) -> None:
     if engine == "tantivy":
         pytest.importorskip("tantivy")
-    archive = tmp_path / "archive"
-    expected = make_archive(archive, 300, seed=3)
-    index_dir = tmp_path / "index"
-    first = subprocess.Popen(index_command(archive, index_dir, engine, batch_size=50, jobs=1),
-                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-                             env=child_env())
-    try:
-        _wait_for_lock_holder(index_dir, first.pid)
-        started = time.monotonic()
-        second = subprocess.run(index_command(archive, index_dir, engine, batch_size=50,
-                                              jobs=1),
-                                capture_output=True, text=True, env=child_env(), timeout=60)
-        seconds = time.monotonic() - started
-        assert first.poll() is None, "the first run ended before the second was tried"
-    finally:
-        out, err = first.communicate(timeout=300)
+    # A bigger archive when a fast machine finishes the first run before the second starts.
+    for attempt, n_articles in enumerate((300, 1500)):
+        archive = tmp_path / f"archive-{attempt}"
+        expected = make_archive(archive, n_articles, seed=3)
+        index_dir = tmp_path / f"index-{attempt}"
+        first = subprocess.Popen(index_command(archive, index_dir, engine, batch_size=50,
+                                               jobs=1),
+                                 stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                                 env=child_env())
+        try:
+            _wait_for_lock_holder(index_dir, first.pid)
+            started = time.monotonic()
+            second = subprocess.run(index_command(archive, index_dir, engine, batch_size=50,
+                                                  jobs=1),
+                                    capture_output=True, text=True, env=child_env(),
+                                    timeout=60)
+            seconds = time.monotonic() - started
+            overlapped = first.poll() is None
+        finally:
+            out, err = first.communicate(timeout=300)
+        if overlapped:
+            break
+    else:
+        pytest.fail("the first run always ended before the second was tried")
     assert second.returncode == EXIT_LOCKED, (second.stdout, second.stderr)
     assert f"is being written by process {first.pid}" in second.stderr
     # "At once": no waiting for the lock (the time is mostly Python starting up).
