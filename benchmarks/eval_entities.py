@@ -116,6 +116,7 @@ def clear_caches() -> None:
     """Forget the per-name caches, so that a pass pays for every name once."""
     extractor._pieces.cache_clear()
     extractor._typed.cache_clear()
+    extractor._analyse.cache_clear()
     key.cache_clear()
 
 

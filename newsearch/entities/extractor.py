@@ -79,9 +79,47 @@ _LOC_NEXT = frozenset(
     "village villages island islands valley river mountains".split()
 )
 _ORG_NEXT = frozenset(
-    "spokesman spokeswoman spokesperson shareholders employees executives subsidiary "
-    "subsidiaries chairman ceo boss".split()
+    "spokesman spokeswoman spokesperson shareholders stockholders employees executives "
+    "subsidiary subsidiaries chairman chairwoman ceo cfo coo boss founder co-founder cofounder "
+    "shares stock dealers dealerships customers workforce headquarters".split()
 )
+#: Nouns after a possessive that make the owner an organisation ("Apple's board", "Fiat's
+#: shares"); people own none of these.
+_ORG_POSS = _ORG_NEXT | frozenset(
+    "board shares stock website site stores store products product brand brands plant plants "
+    "factory factories revenue revenues sales profit profits earnings subsidiary unit division "
+    "chief executive executives ceo headquarters employees customers dealers dealerships "
+    "shareholders bankruptcy stake acquisition takeover merger lineup line-up "
+    "fleet airline airlines aircraft planes models vehicles cars".split()
+)
+#: Two words before a name that make it an organisation ("shares of Fiat", "stake in Opel").
+_ORG_PREV2 = frozenset((
+    "shares of", "stake in", "founder of", "co-founder of", "cofounder of", "ceo of",
+    "executive of", "subsidiary of", "unit of", "division of", "shareholders of",
+    "employees of", "customers of", "owner of", "takeover of", "acquisition of", "merger with",
+    "chairman of", "spokesman for", "spokeswoman for", "spokesperson for", "bid for",
+    "investment in", "invest in", "bought by", "acquired by", "owned by", "sold to",
+))
+#: Company titles: the unknown name before them is an organisation ("Apple CEO Steve Jobs").
+_COMPANY_TITLES = frozenset(
+    "ceo cfo coo cto chairman chairwoman chairperson chief executive spokesman spokeswoman "
+    "spokesperson founder co-founder cofounder director president vice-president boss owner "
+    "head analyst vice-chairman managing-director".split()
+)
+#: An index, not an organisation: "the Nikkei index", "Standard & Poor's 500 index".
+_INDEX_NEXT = re.compile(r"\s*(?:\d[\d,.]*\s+)?(?:index|indices|indexes|composite|average)\b",
+                         re.IGNORECASE)
+#: Lower-case words of business news: an article using three of them is a business story,
+#: where an unknown name it repeats (even only at the start of sentences) is a company.
+_BUSINESS_WORDS = frozenset(
+    "company companies firm firms shares stock stocks investors profit profits revenue revenues "
+    "sales earnings quarter quarterly ceo executive executives customers products market "
+    "markets bankruptcy automaker carmaker airline airlines manufacturer acquisition merger "
+    "subsidiary brand retailer dealers dealerships shareholders dividend billion layoffs "
+    "jobs plant factory orders deliveries launched unveiled announced released".split()
+)
+#: "US$", "HK$", "A$": a currency, not a place.
+_CURRENCY = re.compile(r"\s?\$")
 _DETERMINED = r"^\s*,\s+(?:a|an|the|its|his|her|their)\s+(?:[\w'’\-]+\s+){0,3}?"
 _ORG_APPOSITION = re.compile(
     _DETERMINED + r"(?:company|firm|group|bank|maker|manufacturer|automaker|carmaker|carrier|"
@@ -133,6 +171,12 @@ class _Mention:
     """A team: followed by a score in a results or standings line."""
     after: str = ""
     """The text after an unknown name followed by a comma (for appositions)."""
+    prev2: str = ""
+    """The two words before the name ("shares of"), for unknown names only."""
+    poss: bool = False
+    """The name is a possessive ("Fiat's"); ``next`` is then the word after it."""
+    plain: bool = False
+    """A single unknown word opening a sentence that is an ordinary word ("Shares")."""
 
 
 def _clean(token: str) -> tuple[str, bool]:
@@ -291,6 +335,9 @@ class _Typer:
             while left and (key(left[-1]) in titles or left[-1] in CONNECTORS):
                 left = left[:-1]
             parts = self.split(left) if left else []
+            if key(words[t]) in _COMPANY_TITLES:
+                # "Apple CEO Steve Jobs", "Zorvik spokeswoman Ann Lee": a company's title
+                parts = [(ORG if lab == UNK else lab, ws, st) for lab, ws, st in parts]
             label = self.whole(right)
             if label is None and "of" in right[1:-1]:
                 # "President Musharraf of Pakistan": the person, then the place
@@ -505,8 +552,9 @@ def _split_run(text: str) -> list[tuple[list[str], str | None, bool]]:
     return parts
 
 
-def _mentions(title: str, body: str, lex: Lexicon) -> tuple[list[_Mention], bool]:
-    """The mentions of names in a title and body, and whether it is a sports report."""
+def _mentions(title: str, body: str, lex: Lexicon) -> tuple[list[_Mention], bool, bool]:
+    """The mentions of names in a title and body, whether it is a sports report and whether
+    it is a business story."""
     common = lex.common
     skip = lex.stop_title
     org_cues, titles = lex.org_cues, lex.titles
@@ -514,6 +562,7 @@ def _mentions(title: str, body: str, lex: Lexicon) -> tuple[list[_Mention], bool
     lines = [line for line in _lines(title, body) if line.strip()]
     vocab = set(_LOWER_WORD.findall(f"{title}\n{body}"))
     sports = len(lex.sport_vocab.intersection(vocab)) >= 3
+    business = not sports and len(_BUSINESS_WORDS.intersection(vocab)) >= 3
     for index, line in enumerate(lines):
         caps = line.isupper() or (
             index == 0 and bool(title) and _title_case(TOKEN_RE.findall(line), common)
@@ -532,15 +581,23 @@ def _mentions(title: str, body: str, lex: Lexicon) -> tuple[list[_Mention], bool
             text = match.group()
             if text in skip:
                 continue
+            end = match.end()
+            if len(text) <= 3 and text.isupper() and _CURRENCY.match(line, end):
+                continue  # "US$14 billion", "HK$": a currency
+            if _INDEX_NEXT.match(line, end):
+                continue  # "the Nikkei index", "Standard & Poor's 500 index"
             subs = _analyse(text, caps)
             if not subs:
                 continue
             run_prev = _prev_token(line, match.start())
-            found = _NEXT_RE.match(line, match.end())
+            found = _NEXT_RE.match(line, end)
             run_next = found.group(1).casefold() if found else ""
-            for sub_prev, last, pieces in subs:
+            run_prev2: str | None = None
+            poss = text[-1] in "'’s" and _POSSESSIVE.search(text.rsplit(None, 1)[-1]) is not None
+            for s, (sub_prev, last, pieces) in enumerate(subs):
                 prev = (run_prev if sub_prev is None else sub_prev).casefold()
-                nxt = run_next if last else ""
+                sub_poss = poss and not last and s == len(subs) - 1
+                nxt = run_next if last or sub_poss else ""
                 initial = not prev or prev in _SENTENCE_OPENERS
                 scored = nxt.isdigit()  # "Leeds 2"
                 for piece, first, typed in pieces:
@@ -561,15 +618,29 @@ def _mentions(title: str, body: str, lex: Lexicon) -> tuple[list[_Mention], bool
                         mention = _Mention(label, part, k, strong,
                                            piece_initial and part[0] == head,
                                            prev, nxt, caps, scored)
-                        if label == UNK and last and nxt == ",":
-                            mention.after = line[match.end() : match.end() + 80]
+                        if label == UNK:
+                            if last and nxt == ",":
+                                mention.after = line[end : end + 80]
+                            if sub_prev is None:
+                                if run_prev2 is None:
+                                    run_prev2 = _prev_words(line, match.start())
+                                mention.prev2 = run_prev2
+                            mention.poss = sub_poss
                         line_mentions.append(mention)
                         scored_count += scored
         for m in line_mentions:
             label = m.label
             if label == UNK:
-                if m.prev in org_cues or m.next in _ORG_NEXT:
-                    m.label = ORG  # "airline Ryanair", "a Boeing spokesman"
+                if (
+                    m.prev in org_cues
+                    or m.next in _ORG_NEXT
+                    or (m.poss and m.next in _ORG_POSS)
+                    or m.prev2 in _ORG_PREV2
+                    or m.prev.endswith("-based")
+                ):
+                    # "airline Ryanair", "a Boeing spokesman", "Fiat's shares", "a stake in
+                    # Opel", "Seattle-based Zorvik"
+                    m.label = ORG
                 elif key(m.prev) in titles:
                     m.label = PER
                 elif m.next in _LOC_NEXT:
@@ -604,7 +675,17 @@ def _mentions(title: str, body: str, lex: Lexicon) -> tuple[list[_Mention], bool
                 ):
                     m.label, m.strong, m.team = ORG, True, True
         mentions.extend(line_mentions)
-    return mentions, sports
+    if business:
+        for m in mentions:
+            if m.label == UNK and m.initial and len(m.tokens) == 1:
+                m.plain = _is_word(m.tokens[0], vocab, lex)
+    return mentions, sports, business
+
+
+def _prev_words(line: str, start: int) -> str:
+    """The two words right before ``start``, lower case ("shares of"), or ""."""
+    words = line[max(0, start - 40) : start].split()[-2:]
+    return " ".join(words).casefold() if len(words) == 2 else ""
 
 
 def _title_case(tokens: list[str], common: frozenset[str]) -> bool:
@@ -693,7 +774,7 @@ def _sub_names(keys: dict[str, object]) -> set[str]:
 def find_entities(title: str, body: str) -> Entities:
     """People, places and organisations named in a title and body."""
     lex = lexicon()
-    mentions, sports = _mentions(title or "", body or "", lex)
+    mentions, sports, business = _mentions(title or "", body or "", lex)
 
     # votes per name key
     votes: dict[str, dict[str, float]] = defaultdict(lambda: defaultdict(float))
@@ -757,8 +838,8 @@ def find_entities(title: str, body: str) -> Entities:
         ):
             continue  # "Putin" after "Vladimir Putin"; "Davenport" after "Lindsay Davenport"
         if label is None:
-            if not m.initial:
-                midsentence.add(k)
+            if not m.initial or (business and not m.plain):
+                midsentence.add(k)  # (in business news a name's capital says enough)
             guesses.setdefault(k, []).append(
                 _guess(m, k, lex, org_parts, loc_parts, person_parts, people_first, sports)
             )

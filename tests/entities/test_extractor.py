@@ -209,3 +209,53 @@ def test_title_person_of_place() -> None:
     found = find_entities("", "He met President Musharraf of Pakistan in Islamabad.")
     assert found.people == ["Musharraf"]
     assert keys(found.places) == {"pakistan", "islamabad"}
+
+
+# -- organisation cues (names invented: none of our lists knows them) -----------------------
+
+
+def test_possessive_and_company_nouns_make_an_organisation() -> None:
+    found = find_entities(
+        "",
+        "Many buyers could not reach Quorvant's website on Tuesday. Others waited at "
+        "Quorvant's retail stores for hours.",
+    )
+    assert "Quorvant" in found.orgs
+    assert "Quorvant" not in found.places
+
+
+def test_two_words_before_and_based_make_an_organisation() -> None:
+    found = find_entities(
+        "",
+        "Investors bought shares of Telvaro on Monday, and a stake in Brimhold was sold. "
+        "Oslo-based Vennick makes ferries.",
+    )
+    assert {"telvaro", "brimhold", "vennick"} <= keys(found.orgs)
+    assert "Oslo" in found.places
+
+
+def test_company_title_before_a_person() -> None:
+    found = find_entities("", "On Monday Zentrix CEO Marta Lindqvist resigned.")
+    assert "Zentrix" in found.orgs
+    assert "Marta Lindqvist" in found.people
+
+
+def test_currency_prefix_and_index_are_no_entities() -> None:
+    found = find_entities(
+        "",
+        "The deal is worth US$14 billion, or HK$109 billion. The Korvath index fell 3 "
+        "points and the Quillon 500 index rose.",
+    )
+    assert found == Entities()
+
+
+def test_business_story_repeated_name_at_sentence_start() -> None:
+    found = find_entities(
+        "Dravik releases new phone",
+        "Dravik has released a phone for its customers. Dravik said sales of its products "
+        "rose, and shares gained 3 percent in the quarter.",
+    )
+    assert "Dravik" in found.orgs
+    # not in an article about something else: an unknown word opening two sentences
+    found = find_entities("", "Dravik walked home. Dravik slept.")
+    assert "Dravik" not in found.orgs
