@@ -45,7 +45,7 @@ from whoosh.filedb.filestore import FileStorage
 from whoosh.index import TOC, EmptyIndexError, FileIndex, clean_files
 from whoosh.multiproc import MpWriter
 from whoosh.scoring import BM25F
-from whoosh.writing import SegmentWriter
+from whoosh.writing import NO_MERGE, SegmentWriter
 
 from newsearch import querytree as qt
 from newsearch.analysis import MAX_TOKEN_CHARS, WORD, stem, tokenize
@@ -452,9 +452,10 @@ class _Arrays:
                 for leaf, offset in self.reader.leaf_readers():
                     data = _segment_lengths(leaf, field)
                     lengths[offset:offset + len(data)] = data
-            self.lengths[field] = lengths
             live_lengths = lengths[self.live]
+            # avg first: another thread that finds the lengths reads the average next.
             self.avg[field] = float(live_lengths.mean()) if len(live_lengths) else 1.0
+            self.lengths[field] = lengths
         return lengths
 
     def postings(self, field: str, text: str) -> tuple[np.ndarray, np.ndarray]:
@@ -1251,29 +1252,33 @@ MERGE_FACTOR = 10
 MAX_DELETED_FRACTION = 0.3
 
 
-def tiered_merge(writer, segments):  # noqa: ANN001, ANN201
-    """Merge policy: when a size tier holds :data:`MERGE_FACTOR` segments, merge them (and
-    any segment that is mostly deleted documents). Each article is rewritten about
-    log10(N / batch) times in all, where Whoosh's MERGE_SMALL kept re-merging everything
-    small into ever larger segments (most of the indexing time on the Reuters collection)."""
-    from whoosh.reading import SegmentReader
-
+def plan_merge(segments: list) -> tuple[list, list]:
+    """Tiered merge plan: ``(to_merge, to_keep)``. When a size tier (live documents within a
+    power of ten) holds :data:`MERGE_FACTOR` segments they are merged, and so is any segment
+    that is mostly deleted documents. Each article is rewritten about log10(N / batch) times
+    in all, where Whoosh's MERGE_SMALL kept re-merging everything small into ever larger
+    segments (most of the indexing time on the Reuters collection)."""
     tiers: dict[int, list] = {}
     merge: list = []
     keep: list = []
     for seg in segments:
         total = seg.doc_count_all()
         deleted = seg.deleted_count() if seg.has_deletions() else 0
-        if total == 0 or (total and deleted / total > MAX_DELETED_FRACTION):
+        if total == 0 or deleted / total > MAX_DELETED_FRACTION:
             merge.append(seg)
             continue
         tiers.setdefault(len(str(total - deleted)), []).append(seg)
     for tier in sorted(tiers):
         segs = tiers[tier]
-        if len(segs) >= MERGE_FACTOR:
-            merge.extend(segs)
-        else:
-            keep.extend(segs)
+        (merge if len(segs) >= MERGE_FACTOR else keep).extend(segs)
+    return merge, keep
+
+
+def tiered_merge(writer, segments):  # noqa: ANN001, ANN201
+    """Whoosh merge policy applying :func:`plan_merge`."""
+    from whoosh.reading import SegmentReader
+
+    merge, keep = plan_merge(segments)
     for seg in merge:
         reader = SegmentReader(writer.storage, writer.schema, seg)
         writer.add_reader(reader)
@@ -1461,7 +1466,8 @@ class WhooshWriter(EngineWriter):
                 writer.delete_by_term("path", path)
             for article in self._adds:
                 writer.add_document(**document_fields(article))
-            writer.commit(mergetype=tiered_merge)
+            # The batch alone: a merge in the same commit would make a crash lose both.
+            writer.commit(mergetype=NO_MERGE)
         except BaseException:
             with contextlib.suppress(Exception):
                 writer.cancel()
@@ -1469,6 +1475,22 @@ class WhooshWriter(EngineWriter):
         self._adds = []
         self._deletes = set()
         self.commits += 1
+        self._merge()
+
+    def _merge(self) -> None:
+        """Merge segments when the tiered plan says so, in a commit of its own (a crash
+        during a long merge loses the merge, never an article)."""
+        merge, _ = plan_merge(self.ix._segments())
+        if len(merge) < 2 and not any(seg.has_deletions() for seg in merge):
+            return
+        merger = _SyncSegmentWriter(self.ix, limitmb=256)
+        merger.synced = self._synced
+        try:
+            merger.commit(mergetype=tiered_merge)
+        except BaseException:
+            with contextlib.suppress(Exception):
+                merger.cancel()
+            raise
 
     def close(self) -> None:
         self._adds = []
