@@ -634,19 +634,14 @@ class _Evaluator:
     def prefix(self, field: str | None, prefix: str, score: np.ndarray | None) -> np.ndarray:
         mask = np.zeros(self.ndocs, dtype=bool)
         if field in FACET_FIELDS:
-            words = normalize_value(prefix).split()
-            if not words:
-                raise QueryTooExpensive("an empty wildcard matches everything")
-            expanded = self.compiler._expand(field + "_w", words[-1])
-            sub = np.zeros(self.ndocs, dtype=bool)
-            for word in expanded:
-                ids, _ = self.arrays.postings(field + "_w", word)
-                sub[ids] = True
-            for word in words[:-1]:
-                ids, _ = self.arrays.postings(field + "_w", word)
-                m = np.zeros(self.ndocs, dtype=bool)
-                m[ids] = True
-                sub &= m
+            # Values (not documents) whose words start with the prefix: the value table of
+            # the forward index answers, "xi jin*" never matches "Anna Xi" + "Jinping Zhou".
+            want = normalize_value(prefix)
+            if len(want.replace(" ", "")) < MIN_PREFIX:
+                raise QueryTooExpensive(
+                    f"a wildcard needs at least {MIN_PREFIX} letters before the *: {prefix!r}*")
+            col = self.state.fwd.columns[field]
+            sub = col.doc_mask(col.values_with_word_prefix(want).tolist(), self.ndocs)
             if score is not None:
                 score[sub] += np.float32(FACET_WORD_WEIGHT)
             return sub

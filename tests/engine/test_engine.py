@@ -172,6 +172,29 @@ def test_boolean_nodes(eng) -> None:  # noqa: ANN001
     assert eng.count(qt.Term("zzzunknownword")) == 0
 
 
+def test_more_query_shapes(eng) -> None:  # noqa: ANN001
+    assert eng.search(q(qt.Term("!!!"))).total == 0  # no word at all
+    assert eng.search(q(qt.Phrase("...", "title"))).total == 0
+    assert paths(eng.search(q(qt.Phrase("bridge reopens", "title"), collapse=False))) == {
+        "002.txt", "003.txt"}
+    assert eng.search(q(qt.Phrase("bridge reopens", "body"))).total == 0
+    assert paths(eng.search(q(qt.Prefix("xi jin", "people")))) == {"001.txt", "006.txt"}
+    either = qt.Or((qt.Term("volunteers"), qt.Not(qt.Term("lisbon"))))
+    assert paths(eng.search(q(either))) == {"001.txt", "004.txt", "005.txt", "007.txt"}
+    nested = qt.And((qt.Or((qt.Term("bridge"), qt.Term("banks"))),
+                     qt.Not(qt.Or((qt.Term("volunteers"), qt.Term("commuters"))))))
+    assert paths(eng.search(q(nested))) == {"004.txt"}
+    dated = qt.And((qt.Term("lisbon"), qt.DateRange(date(2020, 1, 1), None)))
+    assert paths(eng.search(q(dated, collapse=False))) == {"002.txt", "003.txt"}
+
+
+def test_relevance_scores_are_positive_and_descending(eng) -> None:  # noqa: ANN001
+    r = eng.search(q(qt.Or((qt.Term("lisbon"), qt.Term("bridge"), qt.Term("xi")))))
+    scores = [h.score for h in r.hits]
+    assert len(scores) >= 3 and all(s > 0 for s in scores)
+    assert scores == sorted(scores, reverse=True)
+
+
 def test_title_boost_ranks_title_matches_first(eng) -> None:  # noqa: ANN001
     r = eng.search(q(qt.Term("lisbon")))
     assert r.hits[0].article.title in {"Xi visits Lisbon port"}
