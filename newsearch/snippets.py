@@ -83,10 +83,8 @@ def _spans(text: str, matchers: list[Matcher], field: str) -> list[tuple[int, in
             singles.setdefault(m.stems[0], m.key)
         else:
             phrases.append(m)
+    phrases.sort(key=lambda m: -len(m.stems))  # the longest phrase wins where they overlap
     for i, tok in enumerate(tokens):
-        if tok.text in singles:
-            spans.append((tok.start, tok.end, singles[tok.text]))
-            continue
         done = False
         for m in phrases:
             n = len(m.stems)
@@ -97,13 +95,16 @@ def _spans(text: str, matchers: list[Matcher], field: str) -> list[tuple[int, in
                 break
         if done:
             continue
+        if tok.text in singles:
+            spans.append((tok.start, tok.end, singles[tok.text]))
+            continue
         if prefixes:
             word = text[tok.start:tok.end].lower()
             for m in prefixes:
                 if word.startswith(m.prefix) or tok.text.startswith(m.prefix):
                     spans.append((tok.start, tok.end, m.key))
                     break
-    spans.sort()
+    spans.sort(key=lambda span: (span[0], -span[1]))
     merged: list[tuple[int, int, str]] = []
     for span in spans:
         if merged and span[0] < merged[-1][1]:

@@ -90,3 +90,9 @@ def test_only_our_marks_are_markup(body: str, query: str) -> None:
     out = snippet(body, parse_query(query))
     stripped = out.replace("<mark>", "").replace("</mark>", "")
     assert "<" not in stripped and ">" not in stripped and '"' not in stripped
+
+
+def test_phrase_wins_over_its_own_words() -> None:
+    body = "Plans for green hydrogen and a green park."
+    out = snippet(body, parse_query('green "green hydrogen"'))
+    assert marks(out) == ["green hydrogen", "green"]
