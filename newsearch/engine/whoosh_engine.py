@@ -24,6 +24,7 @@ from __future__ import annotations
 import contextlib
 import errno
 import fcntl
+import functools
 import json
 import logging
 import os
@@ -899,15 +900,31 @@ def _acquire_state(index_dir: Path) -> _State:
             state = new
             _STATES[key] = state
         state.users += 1
+        _IDLE.pop(key, None)
         return state
+
+
+MAX_IDLE_STATES = 4
+"""Opened indexes kept open with no handle (the next open is then instant); older ones close."""
+_IDLE: OrderedDict[str, _State] = OrderedDict()
 
 
 def _release_state(index_dir: Path, state: _State) -> None:
     key = os.path.realpath(index_dir)
     with _STATES_LOCK:
         state.users -= 1
-        if state.users <= 0 and _STATES.get(key) is not state:
+        if state.users > 0:
+            return
+        if _STATES.get(key) is not state:
             state.close()
+            return
+        _IDLE[key] = state
+        _IDLE.move_to_end(key)
+        while len(_IDLE) > MAX_IDLE_STATES:
+            old_key, old = _IDLE.popitem(last=False)
+            if old.users <= 0 and _STATES.get(old_key) is old:
+                del _STATES[old_key]
+                old.close()
 
 
 def _time_limit() -> float:
@@ -924,6 +941,30 @@ def open_engine(index_dir: Path) -> WhooshEngine:
     return WhooshEngine(Path(index_dir))
 
 
+def _pinned(method):  # noqa: ANN001, ANN202
+    """Run a read method of :class:`WhooshEngine` on one commit, kept open until it returns:
+    a handle shared by a server's threads is refreshed by one thread while others search,
+    and the refresh must not close the commit they are reading (ReaderClosed)."""
+
+    @functools.wraps(method)
+    def call(self, *args, **kwargs):  # noqa: ANN001, ANN002, ANN003, ANN202
+        if getattr(self._pin, "state", None) is not None:  # a nested call: already pinned
+            return method(self, *args, **kwargs)
+        with _STATES_LOCK:
+            state = self._state
+            if state is None or state.closed:
+                raise EngineError("the engine is closed")
+            state.users += 1
+        self._pin.state = state
+        try:
+            return method(self, *args, **kwargs)
+        finally:
+            self._pin.state = None
+            _release_state(self.index_dir, state)
+
+    return call
+
+
 class WhooshEngine(Engine):
     """Read side. Cheap to open: the searcher and arrays are shared per index and commit."""
 
@@ -936,12 +977,16 @@ class WhooshEngine(Engine):
         _check_schema(self.index_dir)
         self._state: _State | None = _acquire_state(self.index_dir)
         self._swap = threading.Lock()
+        self._pin = threading.local()
         self.time_limit = _time_limit()
 
     # -- plumbing -----------------------------------------------------------------------
 
     @property
     def state(self) -> _State:
+        pinned = getattr(self._pin, "state", None)
+        if pinned is not None:
+            return pinned
         if self._state is None:
             raise EngineError("the engine is closed")
         return self._state
@@ -1159,6 +1204,11 @@ class WhooshEngine(Engine):
             undated=int((days < 0).sum()), size_bytes=size,
             publishers=tops("publisher"), people=tops("people"), places=tops("places"),
             orgs=tops("orgs"), generation=str(state.generation))
+
+
+for _name in ("search", "count", "get", "duplicates_of", "more_like_this", "facet_values",
+              "word_frequency", "suggest_word", "stats"):
+    setattr(WhooshEngine, _name, _pinned(getattr(WhooshEngine, _name)))
 
 
 def _distance(a: str, b: str) -> int:

@@ -197,3 +197,18 @@ def test_tiered_merges_bound_the_number_of_segments(tmp_path: Path) -> None:
         assert len(e.state.searcher.reader().leaf_readers()) < we.MERGE_FACTOR
         assert e.stats().articles == 25
         assert e.search(EngineQuery(query=qt.Term("item0"))).total == 1
+
+
+def test_idle_indexes_are_closed_beyond_a_few(tmp_path: Path) -> None:
+    states = []
+    for i in range(we.MAX_IDLE_STATES + 2):
+        d = tmp_path / f"ix{i}"
+        with open_writer(d, engine="whoosh") as w:
+            w.add(arts(1))
+            w.commit()
+        with open_engine(d) as e:
+            states.append(e.state)
+    assert states[0].closed and states[1].closed
+    assert not states[-1].closed  # recently used: kept open for the next handle
+    with open_engine(tmp_path / "ix0") as e:  # a closed one reopens on demand
+        assert e.stats().articles == 1
