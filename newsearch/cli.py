@@ -147,6 +147,9 @@ def _print_summary(summary: Any, quiet: bool, examples: int = 3) -> None:
         return
     if summary.error:
         click.echo(f"error: {summary.error}", err=True)
+        if not (summary.added or summary.updated or summary.unchanged or summary.removed
+                or summary.skipped):
+            return
     line = (f"{summary.added} added, {summary.updated} updated, {summary.unchanged} unchanged, "
             f"{summary.removed} removed, {summary.skipped_count} skipped; "
             f"{summary.articles} articles in {summary.seconds:.1f} s "
