@@ -27,6 +27,8 @@ MAX_FRAGMENTS = 3
 SCAN_CHARS = 300_000
 """Only the first this many characters of a huge body are scanned for matches."""
 OPENING_CHARS = 280
+HIGHLIGHT_CHARS = 1_000_000
+"""The article page marks matches in this many characters of the body."""
 
 
 @dataclass(frozen=True)
@@ -128,10 +130,13 @@ def _render(text: str, spans: list[tuple[int, int, str]], start: int, end: int) 
 
 
 def highlight(text: str, node: Node | None, field: str = "body") -> str:
-    """The whole ``text``, escaped, with every match of the query marked."""
+    """The whole ``text``, escaped, with every match of the query marked (in the first
+    :data:`HIGHLIGHT_CHARS` characters; the rest of a huge text is escaped only)."""
     if node is None:
         return html.escape(text, quote=True)
-    return _render(text, _spans(text, matchers_for(node), field), 0, len(text))
+    head = text[:HIGHLIGHT_CHARS]
+    marked = _render(head, _spans(head, matchers_for(node), field), 0, len(head))
+    return marked + html.escape(text[HIGHLIGHT_CHARS:], quote=True)
 
 
 def highlight_title(title: str, node: Node | None) -> str:

@@ -96,3 +96,12 @@ def test_phrase_wins_over_its_own_words() -> None:
     body = "Plans for green hydrogen and a green park."
     out = snippet(body, parse_query('green "green hydrogen"'))
     assert marks(out) == ["green hydrogen", "green"]
+
+
+def test_highlight_of_a_huge_body_marks_the_head_and_escapes_everything() -> None:
+    from newsearch.snippets import HIGHLIGHT_CHARS
+
+    body = "cat <b> " * (HIGHLIGHT_CHARS // 8 + 1000)
+    out = highlight(body, parse_query("cat"))
+    assert "<b>" not in out and out.count("&lt;b&gt;") == body.count("<b>")
+    assert 0 < out.count("<mark>") <= HIGHLIGHT_CHARS // 8 + 1
