@@ -89,3 +89,51 @@ def test_concurrent_first_searches_on_each_new_commit(engine_name: str, tmp_path
             for (_t, qi), total in results.items():
                 assert total == alone[qi], (round_no, qi, total, alone[qi])
     assert errors == [], errors[:3]
+
+
+@pytest.mark.parametrize("engine_name", ["whoosh", "tantivy"])
+def test_refresh_never_closes_a_commit_another_thread_is_reading(engine_name: str,
+                                                                tmp_path: Path) -> None:
+    """The app shares one engine handle between a worker's threads and refreshes it per
+    request: a refresh must not close the commit that a search in another thread is still
+    reading (the load test found ReaderClosed / 'I/O operation on closed file' 500s)."""
+    if engine_name == "tantivy":
+        pytest.importorskip("tantivy")
+    articles = generated_articles(400, seed=13)
+    index_dir = tmp_path / "index"
+    with open_writer(index_dir, engine=engine_name) as writer:
+        writer.add(articles[:200])
+        writer.commit()
+    errors: list[str] = []
+    stop = threading.Event()
+    queries = [parse_query(q) for q in ("ka", "ve OR lo", "report", "zzcode1*")]
+
+    def searcher(engine) -> None:  # noqa: ANN001
+        i = 0
+        while not stop.is_set():
+            try:
+                res = engine.search(EngineQuery(query=queries[i % len(queries)], limit=20,
+                                                facets=("people",)))
+                assert len(res.hits) <= 20
+                for hit in res.hits[:3]:
+                    engine.get(hit.article.id)
+            except Exception as exc:  # noqa: BLE001 - what the race raised
+                errors.append(f"{type(exc).__name__}: {exc}")
+            i += 1
+
+    with open_engine(index_dir) as engine:
+        threads = [threading.Thread(target=searcher, args=(engine,)) for _ in range(4)]
+        for t in threads:
+            t.start()
+        try:
+            for k in range(20):
+                with open_writer(index_dir) as writer:
+                    writer.add(articles[200 + k * 10:210 + k * 10])
+                    writer.commit()
+                engine.refresh()
+        finally:
+            stop.set()
+            for t in threads:
+                t.join()
+        assert engine.search(EngineQuery(limit=0)).total == 400
+    assert errors == [], f"{len(errors)} failed searches, e.g. {errors[:3]}"
