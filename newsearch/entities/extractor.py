@@ -48,6 +48,7 @@ TOKEN_RE = re.compile(
     r"|[^\w\s]"
 )
 _POSSESSIVE = re.compile(r"['’]s?$")
+_POSSESSIVE_ENDS = ("'s", "’s", "'", "’")
 _KEEP_POSSESSIVE = frozenset(("People's", "People’s"))  # "People's Republic of China"
 _HYPHEN_LOWER = re.compile(r"-[a-z].*$")
 _DIGIT = re.compile(r"\d")
@@ -71,6 +72,13 @@ _FUNCTION_WORDS = frozenset(
 )
 #: Tokens after which a capitalised word starts a sentence.
 _SENTENCE_OPENERS = frozenset('. ! ? : ; " “ ” ( [ - – — | * • '.split() + ["'", "‘"])
+#: Legal forms that end a company name ("Zorvik Ltd").
+_LEGAL_FORMS = frozenset(
+    "Inc Inc. Corp Corp. Co Co. LLC L.L.C. Ltd Ltd. Plc PLC plc AG SA S.A. NV N.V. GmbH "
+    "SpA S.p.A. Corporation Limited".split()
+)
+_COORD_GAP = re.compile(r"\s*(?:,\s*(?:and\s+|or\s+)?|and\s+|or\s+)$")
+_WEEKDAYS = frozenset("monday tuesday wednesday thursday friday saturday sunday".split())
 _SAID_AFTER = frozenset("said says told added asked declared stated warned wrote explained".split())
 _SAID_BEFORE = frozenset("said says added".split())
 #: Lower-case words right after a name that make it a place / an organisation.
@@ -81,7 +89,7 @@ _LOC_NEXT = frozenset(
 _ORG_NEXT = frozenset(
     "spokesman spokeswoman spokesperson shareholders stockholders employees executives "
     "subsidiary subsidiaries chairman chairwoman ceo cfo coo boss founder co-founder cofounder "
-    "shares stock dealers dealerships customers workforce headquarters".split()
+    "shares stock dealers dealerships customers workforce".split()
 )
 #: Nouns after a possessive that make the owner an organisation ("Apple's board", "Fiat's
 #: shares"); people own none of these.
@@ -100,6 +108,8 @@ _ORG_PREV2 = frozenset((
     "chairman of", "spokesman for", "spokeswoman for", "spokesperson for", "bid for",
     "investment in", "invest in", "bought by", "acquired by", "owned by", "sold to",
 ))
+_PREV2_ENDS = frozenset(p.split()[-1] for p in _ORG_PREV2) | {"to"}  # "according to"
+_INDEX_WORDS = frozenset("index indices indexes composite average".split())
 #: Company titles: the unknown name before them is an organisation ("Apple CEO Steve Jobs").
 _COMPANY_TITLES = frozenset(
     "ceo cfo coo cto chairman chairwoman chairperson chief executive spokesman spokeswoman "
@@ -118,8 +128,6 @@ _BUSINESS_WORDS = frozenset(
     "subsidiary brand retailer dealers dealerships shareholders dividend billion layoffs "
     "jobs plant factory orders deliveries launched unveiled announced released".split()
 )
-#: "US$", "HK$", "A$": a currency, not a place.
-_CURRENCY = re.compile(r"\s?\$")
 _DETERMINED = r"^\s*,\s+(?:a|an|the|its|his|her|their)\s+(?:[\w'’\-]+\s+){0,3}?"
 _ORG_APPOSITION = re.compile(
     _DETERMINED + r"(?:company|firm|group|bank|maker|manufacturer|automaker|carmaker|carrier|"
@@ -141,6 +149,9 @@ _LOC_APPOSITION = re.compile(
     re.IGNORECASE,
 )
 _LOC_PREPS = frozenset("in at from near to into across outside inside toward towards via".split())
+#: In business news companies follow "at", "from", "to" too ("jobs at X", "orders from X",
+#: "sold to X"): there only these make an unknown word a place.
+_BUSINESS_LOC_PREPS = frozenset("in near into across outside inside toward towards".split())
 
 
 @dataclass
@@ -175,6 +186,8 @@ class _Mention:
     """The two words before the name ("shares of"), for unknown names only."""
     poss: bool = False
     """The name is a possessive ("Fiat's"); ``next`` is then the word after it."""
+    span: tuple[int, int] | None = None
+    """Start and end in the line when the mention is its whole run."""
     plain: bool = False
     """A single unknown word opening a sentence that is an ordinary word ("Shares")."""
 
@@ -279,6 +292,11 @@ class _Typer:
     def split(self, words: list[str]) -> list[tuple[str, list[str], bool]]:
         """(label, words, strong) parts of one run."""
         lex = self.lex
+        if len(words) > 2 and not _LEGAL_FORMS.isdisjoint(words[:-2]):
+            for i in range(len(words) - 2):
+                if words[i] in _LEGAL_FORMS and words[i + 1] in lex.first_names:
+                    # "Chrysler LLC Jim Press": the company, then a person
+                    return self.split(words[: i + 1]) + self.split(words[i + 1 :])
         if "of" in words:
             # "Lotte Maes of the Belgian Transport Union": a person, then where they work
             j = words.index("of")
@@ -319,7 +337,12 @@ class _Typer:
         if "of" in words:
             j = words.index("of")
             if all(key(w) in titles for w in words[:j]) and j + 1 < len(words):
-                return self.split(words[j + 1 :])  # "Chief Executive of General Motors"
+                # "Chief Executive of General Motors"; "President of the United States
+                # Barack Obama": a known name, then the person who holds the title
+                parts = self.split(words[j + 1 :])
+                if len(parts) >= 2 and parts[-1][0] == UNK and parts[-2][2]:
+                    parts[-1] = (PER, parts[-1][1], True)
+                return parts
         n = len(words)
         # the last title word with a name after it: "House Speaker Nancy Pelosi"
         t = -1
@@ -440,6 +463,13 @@ def _pieces(words: tuple[str, ...], caps: bool) -> tuple[tuple[tuple[str, ...], 
                 cur.extend(words[j : j + m])
                 j += m
                 continue
+            if (
+                low in _WEEKDAYS
+                and len(cur) == 1
+                and cur[0] not in lex.first_names
+                and typer.whole(cur) is None
+            ):
+                cur = []  # "Black Monday", "Super Tuesday": an event
             if cur:
                 pieces.append((tuple(cur), cur_first))
             cur = []
@@ -582,18 +612,21 @@ def _mentions(title: str, body: str, lex: Lexicon) -> tuple[list[_Mention], bool
             if text in skip:
                 continue
             end = match.end()
-            if len(text) <= 3 and text.isupper() and _CURRENCY.match(line, end):
+            if line.startswith("$", end) and len(text) <= 3 and text.isupper():
                 continue  # "US$14 billion", "HK$": a currency
-            if _INDEX_NEXT.match(line, end):
-                continue  # "the Nikkei index", "Standard & Poor's 500 index"
             subs = _analyse(text, caps)
             if not subs:
                 continue
-            run_prev = _prev_token(line, match.start())
             found = _NEXT_RE.match(line, end)
             run_next = found.group(1).casefold() if found else ""
-            run_prev2: str | None = None
-            poss = text[-1] in "'’s" and _POSSESSIVE.search(text.rsplit(None, 1)[-1]) is not None
+            if (run_next in _INDEX_WORDS or run_next.isdigit()) and _INDEX_NEXT.match(
+                line, end
+            ):
+                continue  # "the Nikkei index", "Standard & Poor's 500 index"
+            start = match.start()
+            run_prev = _prev_token(line, start)
+            before = len(line_mentions)
+            poss = text.endswith(_POSSESSIVE_ENDS)
             for s, (sub_prev, last, pieces) in enumerate(subs):
                 prev = (run_prev if sub_prev is None else sub_prev).casefold()
                 sub_poss = poss and not last and s == len(subs) - 1
@@ -621,13 +654,13 @@ def _mentions(title: str, body: str, lex: Lexicon) -> tuple[list[_Mention], bool
                         if label == UNK:
                             if last and nxt == ",":
                                 mention.after = line[end : end + 80]
-                            if sub_prev is None:
-                                if run_prev2 is None:
-                                    run_prev2 = _prev_words(line, match.start())
-                                mention.prev2 = run_prev2
+                            if sub_prev is None and prev in _PREV2_ENDS:
+                                mention.prev2 = _prev_words(line, start)
                             mention.poss = sub_poss
                         line_mentions.append(mention)
                         scored_count += scored
+            if len(line_mentions) == before + 1:
+                line_mentions[-1].span = (start, end)
         for m in line_mentions:
             label = m.label
             if label == UNK:
@@ -663,6 +696,20 @@ def _mentions(title: str, body: str, lex: Lexicon) -> tuple[list[_Mention], bool
                 and not (m.label == UNK and _is_word(m.tokens[0], vocab, lex))
             ):
                 m.label, m.strong, m.team = ORG, True, True  # "Leicestershire beat Somerset"
+        # a list takes the type of its known members: "Zorvik, Telvaro and General Motors"
+        pairs = list(zip(line_mentions, line_mentions[1:], strict=False)) if len(
+            line_mentions) > 1 else []
+        for order in (pairs, pairs[::-1]) if pairs else ():
+            for a, b in order:
+                if (
+                    a.span
+                    and b.span
+                    and (a.label == UNK) != (b.label == UNK)
+                    and (ORG in (a.label, b.label))
+                    and _COORD_GAP.match(line, a.span[1], b.span[0])
+                    and not a.caps
+                ):
+                    (a if a.label == UNK else b).label = ORG
         # results lines: "Leeds 2 Manchester United 1" -> teams
         if scored_count and (
             scored_count >= 2
@@ -841,7 +888,8 @@ def find_entities(title: str, body: str) -> Entities:
             if not m.initial or (business and not m.plain):
                 midsentence.add(k)  # (in business news a name's capital says enough)
             guesses.setdefault(k, []).append(
-                _guess(m, k, lex, org_parts, loc_parts, person_parts, people_first, sports)
+                _guess(m, k, lex, org_parts, loc_parts, person_parts, people_first, sports,
+                       business)
             )
             continue
         found[label].setdefault(k, surface[k])
@@ -893,6 +941,7 @@ def _guess(
     person_parts: dict[str, str],
     people_first: bool,
     sports: bool,
+    business: bool = False,
 ) -> str | None:
     """The type of a name nothing in the name itself decided, from its context."""
     words = k.split()
@@ -905,7 +954,9 @@ def _guess(
             return PER
         if key(m.prev) in lex.titles:
             return PER
-        if m.prev in _LOC_PREPS:
+        if m.prev in (_BUSINESS_LOC_PREPS if business else _LOC_PREPS) and (
+            m.prev2 != "according to"
+        ):
             return LOC
         if sports and not people_first:
             return ORG  # a sports report: a club ("Essex, Derbyshire and Surrey")

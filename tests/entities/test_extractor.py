@@ -259,3 +259,25 @@ def test_business_story_repeated_name_at_sentence_start() -> None:
     # not in an article about something else: an unknown word opening two sentences
     found = find_entities("", "Dravik walked home. Dravik slept.")
     assert "Dravik" not in found.orgs
+
+
+def test_a_list_takes_the_type_of_its_known_member() -> None:
+    found = find_entities("", "Unions said Dravik, Telvaro, and Halvorsen Shipping Ltd. cut jobs.")
+    assert {"dravik", "telvaro", "halvorsen shipping ltd"} <= keys(found.orgs)
+
+
+def test_title_of_a_known_name_then_the_person() -> None:
+    found = find_entities("", "On Monday, President of the United States Quentin Marlowe spoke.")
+    assert found.people == ["Quentin Marlowe"]
+    assert found.places == ["United States"]
+
+
+def test_company_legal_form_then_a_person() -> None:
+    found = find_entities("", "Zorvik LLC Marta Lindqvist said on Monday that prices rose.")
+    assert "Zorvik LLC" in found.orgs
+    assert "Marta Lindqvist" in found.people
+
+
+def test_word_before_a_weekday_is_an_event() -> None:
+    found = find_entities("", "Markets recalled Black Monday and Cyber Monday sales in Oslo.")
+    assert found == Entities(places=["Oslo"])
