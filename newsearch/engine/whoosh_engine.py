@@ -1,22 +1,26 @@
 """The Whoosh engine: newsearch's index on Whoosh (``whoosh-reloaded``), read and write sides.
 
 Part of the engine stage; the only module besides ``tantivy_engine`` that imports an index
-library. Design (see ``/work/shared/notes`` and docs/performance.md):
+library. Design (docs/indexing.md; measured facts in ``../shared/notes``):
 
 - Text: ``title`` (boosted) and ``body`` analysed by :class:`NewsAnalyzer`, a thin wrapper of
-  :func:`newsearch.analysis.tokenize`, with positions (phrases). ``words`` holds the unstemmed
-  words of each article with doc-only postings: spelling suggestions and word frequencies.
-- Facets: per facet field ``F``, ``F`` indexes one term ``key\\x1fdisplay`` per value (doc-only
-  postings; the source of the forward index) and ``F_w`` the words of the normalised values
-  with positions and a gap between values (``person:putin`` finds "Vladimir Putin"; a phrase
-  never spans two values).
-- Reading: one shared :class:`_State` per index directory and commit: an open searcher and a
-  :class:`newsearch.engine.forward.ForwardIndex` built once per commit. Whoosh only answers
-  "which documents match" and ranks; filters, collapse, facet counts, histogram and date sorts
-  are numpy work. Handles (:class:`WhooshEngine`) are cheap, so a request may open its own.
+  :func:`newsearch.analysis.tokenize` (or pre-analysed in the parser processes), with
+  positions (phrases). ``words`` holds the unstemmed words of each article with doc-only
+  postings: spelling suggestions and word frequencies.
+- Facets: per facet field ``F``, ``F`` stores the display forms and ``F_w`` indexes the words
+  of the normalised values with positions and a gap between values (``person:putin`` finds
+  "Vladimir Putin"; a phrase never spans two values). One ``facets`` column holds every facet
+  value of a document: the source of the forward index.
+- Reading: one shared :class:`_State` per index directory and commit: an open searcher, a
+  :class:`newsearch.engine.forward.ForwardIndex` (built from columns, decoded once per
+  segment) and :class:`_Arrays` (field lengths, cached postings). :class:`_Evaluator` answers
+  a query tree with numpy (postings read block by block, BM25 over title and body; Whoosh
+  checks phrases); filters, collapse, facet counts, histogram and date sorts are numpy too.
+  Handles (:class:`WhooshEngine`) are cheap, so a request may open its own.
 - Writing: one writer at a time (our own ``write.lock``, a flock holding the writer's pid),
   buffered adds and deletes written by one Whoosh segment writer per commit, whose segment
-  files, table of contents and directory are fsynced before the commit is reported.
+  files, table of contents and directory are fsynced before the commit is reported; merges
+  (tiered) in commits of their own.
 """
 
 from __future__ import annotations
@@ -288,45 +292,13 @@ def _article(stored: dict) -> Article:
 
 
 class _Compiler:
+    """The parts of a query that Whoosh itself answers (phrases) and the guards on prefix
+    expansion; :class:`_Evaluator` evaluates the tree."""
+
     def __init__(self, reader) -> None:  # noqa: ANN001
         self.reader = reader
         self.leaves = 0
         self.expanded = 0
-
-    def compile(self, node: qt.Node, depth: int = 0) -> wq.Query:
-        if depth > MAX_DEPTH:
-            raise QueryTooExpensive("the query is nested too deeply")
-        if isinstance(node, qt.MatchAll):
-            return wq.Every()
-        if isinstance(node, (qt.Term, qt.Phrase, qt.Prefix)):
-            self.leaves += 1
-            if self.leaves > MAX_LEAVES:
-                raise QueryTooExpensive(f"the query has more than {MAX_LEAVES} terms")
-        if isinstance(node, (qt.Term, qt.Phrase)):
-            if node.field in FACET_FIELDS:
-                return self._facet_words(node.field, node.text)
-            return self._text(node.field, node.text)
-        if isinstance(node, qt.Prefix):
-            return self._prefix(node.field, node.prefix)
-        if isinstance(node, qt.DateRange):
-            lo = node.start.toordinal() if node.start else 0
-            hi = node.end.toordinal() if node.end else None
-            return wq.NumericRange("day", lo, hi)
-        if isinstance(node, qt.Not):
-            return wq.AndNot(wq.Every(), self.compile(node.child, depth + 1))
-        if isinstance(node, qt.And):
-            pos = [self.compile(c, depth + 1) for c in node.children
-                   if not isinstance(c, qt.Not)]
-            neg = [self.compile(c.child, depth + 1) for c in node.children
-                   if isinstance(c, qt.Not)]
-            base = wq.And(pos) if len(pos) > 1 else (pos[0] if pos else wq.Every())
-            if not neg:
-                return base
-            return wq.AndNot(base, neg[0] if len(neg) == 1 else wq.Or(neg))
-        if isinstance(node, qt.Or):
-            parts = [self.compile(c, depth + 1) for c in node.children]
-            return parts[0] if len(parts) == 1 else wq.Or(parts)
-        raise EngineError(f"unknown query node {node!r}")
 
     def _text(self, field: str | None, text: str) -> wq.Query:
         stems = [t.text for t in tokenize(text)]
@@ -340,14 +312,6 @@ class _Compiler:
             else:
                 parts.append(wq.Phrase(name, stems))
         return parts[0] if len(parts) == 1 else wq.Or(parts)
-
-    def _facet_words(self, field: str, text: str) -> wq.Query:
-        words = normalize_value(text).split()
-        if not words:
-            return wq.NullQuery
-        if len(words) == 1:
-            return wq.Term(field + "_w", words[0])
-        return wq.Phrase(field + "_w", words)
 
     def _expand(self, fieldname: str, prefix: str) -> list[str]:
         if len(prefix) < MIN_PREFIX:
@@ -363,31 +327,6 @@ class _Compiler:
         if self.expanded > MAX_EXPANDED_TERMS:
             raise QueryTooExpensive("the wildcards of the query match too many words")
         return out
-
-    def _prefix(self, field: str | None, prefix: str) -> wq.Query:
-        if field in FACET_FIELDS:
-            words = normalize_value(prefix).split()
-            if not words:
-                raise QueryTooExpensive("an empty wildcard matches everything")
-            last = self._expand(field + "_w", words[-1])
-            parts: list[wq.Query] = [wq.Term(field + "_w", w) for w in words[:-1]]
-            parts.append(wq.Or([wq.Term(field + "_w", w) for w in last]) if last
-                         else wq.NullQuery)
-            return parts[0] if len(parts) == 1 else wq.And(parts)
-        words = [w.lower() for w in WORD.findall(prefix)]
-        if not words:
-            raise QueryTooExpensive("an empty wildcard matches everything")
-        fieldnames = ("title", "body") if field is None else (field,)
-        expanded = self._expand("words", words[-1])
-        stems = sorted({stem(w) for w in expanded})
-        parts = []
-        for w in words[:-1]:
-            parts.append(self._text(field, w))
-        if stems:
-            parts.append(wq.Or([wq.Term(name, s) for name in fieldnames for s in stems]))
-        else:
-            parts.append(wq.NullQuery)
-        return parts[0] if len(parts) == 1 else wq.And(parts)
 
 
 # -- query evaluation on arrays -------------------------------------------------------
@@ -649,7 +588,8 @@ class _Evaluator:
         words = [w.lower() for w in WORD.findall(prefix)]
         if not words:
             raise QueryTooExpensive("an empty wildcard matches everything")
-        expanded = self.compiler._expand("words", words[-1])
+        with self.state.lock:  # the lexicon is read through shared file objects
+            expanded = self.compiler._expand("words", words[-1])
         stems = sorted({stem(w) for w in expanded})
         fieldnames = ("title", "body") if field is None else (field,)
         best = np.zeros(self.ndocs, dtype=np.float32)
