@@ -39,9 +39,15 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import tantivy
 
 from newsearch.article import Article, normalize_value
+
+try:  # case, accent and punctuation folding without the alias table
+    from newsearch.article import _fold
+except ImportError:  # pragma: no cover - an article module without aliases
+    _fold = normalize_value
 from newsearch.engine import lockfile
 from newsearch.engine.base import (
     ENGINE_FACETS,
@@ -237,6 +243,12 @@ def _facet_key(name: str, value: str) -> str:
     if name in _DATE_FACETS:
         return value.strip()
     return normalize_value(value)
+
+
+def _prefix_key(name: str, value: str) -> str:
+    if name in _DATE_FACETS:
+        return value.strip()
+    return _fold(value)
 
 
 _norm = lru_cache(maxsize=200_000)(normalize_value)
@@ -458,6 +470,64 @@ class _DupDoc:
     values: dict[str, list[str]]
     """Facet -> the canonical display values (``year`` and ``month`` included)."""
     day: int | None
+    group: int = -1
+    """Index of its group in :class:`_Groups` when every live copy has the same facet values
+    and day (the usual case, counted with numpy); -1 otherwise."""
+
+    def signature(self) -> tuple:
+        return tuple(tuple(self.values[name]) for name in ENGINE_FACETS), self.day
+
+
+@dataclass
+class _Groups:
+    """The uniform groups of copies as arrays: group -> its counted values (CSR) and day."""
+
+    values: list[tuple[str, str]]
+    """Value id -> (facet, display)."""
+    indptr: np.ndarray
+    ids: np.ndarray
+    days: np.ndarray
+    """Day (YYYYMMDD) of each group, 0 when undated."""
+
+    @classmethod
+    def build(cls, docs: Iterable[_DupDoc]) -> _Groups:
+        by_hash: dict[str, list[_DupDoc]] = defaultdict(list)
+        for doc in docs:
+            by_hash[doc.chash].append(doc)
+        table: dict[tuple[str, str], int] = {}
+        indptr = [0]
+        ids: list[int] = []
+        days: list[int] = []
+        for members in by_hash.values():
+            first = members[0]
+            if len({m.signature() for m in members}) != 1:
+                continue  # copies that differ: counted one by one
+            for member in members:
+                member.group = len(days)
+            for name in ENGINE_FACETS:
+                for value in first.values[name]:
+                    ids.append(table.setdefault((name, value), len(table)))
+            indptr.append(len(ids))
+            days.append(first.day or 0)
+        return cls(list(table), np.asarray(indptr, dtype=np.int64),
+                   np.asarray(ids, dtype=np.int64), np.asarray(days, dtype=np.int64))
+
+    def overcount(self, group_ids: list[int], over: _Overcount) -> None:
+        if not group_ids or not len(self.days):
+            return
+        matched = np.bincount(np.asarray(group_ids, dtype=np.int64), minlength=len(self.days))
+        extra = np.maximum(matched - 1, 0)
+        if not extra.any():
+            return
+        over.total += int(extra.sum())
+        weights = np.repeat(extra, np.diff(self.indptr))
+        per_value = np.bincount(self.ids, weights=weights, minlength=len(self.values))
+        for vid in np.flatnonzero(per_value):
+            name, value = self.values[vid]
+            over.values[name][value] += int(per_value[vid])
+        dated = (extra > 0) & (self.days > 0)
+        for day, n in zip(self.days[dated].tolist(), extra[dated].tolist(), strict=True):
+            over.days[day] += n
 
 
 @dataclass
@@ -490,6 +560,7 @@ class _Snapshot:
         self._dups: list[str] | None = None
         self._dup_info: dict[tuple[int, int], _DupDoc] | None = None
         self._dup_groups: dict[str, list[str]] | None = None
+        self.groups = _Groups.build(())
         self._bounds: tuple[int, int] | None | object = _MISSING
         self._vocab: dict[str, list[tuple[str, int]]] = {}
 
@@ -549,7 +620,8 @@ class _Snapshot:
     def keys_matching(self, name: str, text: str, prefix: bool) -> list[str]:
         """Keys of facet ``name`` equal to ``text``, containing it as whole words, or (with
         ``prefix``) having words that start with it."""
-        needle = _facet_key(name, text)
+        # A prefix is folded without alias mapping ("un" must not become "united nations").
+        needle = _prefix_key(name, text) if prefix else _facet_key(name, text)
         if not needle:
             return []
         keys = self.displays(name)
@@ -590,6 +662,7 @@ class _Snapshot:
                                        else UNDATED]
                     info[(address.segment_ord, address.doc)] = _DupDoc(
                         article.id, article.content_hash, values, day)
+            self.groups = _Groups.build(info.values())
             self._dup_info = info
         return self._dup_info
 
@@ -721,7 +794,7 @@ class TantivyEngine(Engine):
             return self._on_text_fields(fields, lambda f: self._text_query(f, words))
         if isinstance(node, Prefix):
             if node.field in FACET_FIELDS:
-                if len(_facet_key(node.field, node.prefix)) < MIN_PREFIX:
+                if len(_prefix_key(node.field, node.prefix)) < MIN_PREFIX:
                     raise QueryTooExpensive(
                         f"a wildcard needs at least {MIN_PREFIX} letters before the *")
                 keys = snap.keys_matching(node.field, node.prefix, prefix=True)
@@ -850,13 +923,16 @@ class TantivyEngine(Engine):
         return out
 
     @staticmethod
-    def _overcount(matches: list[_DupDoc]) -> _Overcount:
+    def _overcount(snap: _Snapshot, matches: list[_DupDoc]) -> _Overcount:
         """How much plain counts exceed collapsed ones: each story counts once overall, and
         once per facet value and per date bucket."""
         over = _Overcount()
+        uniform = [doc.group for doc in matches if doc.group >= 0]
+        snap.groups.overcount(uniform, over)
         groups: dict[str, list[_DupDoc]] = defaultdict(list)
         for doc in matches:
-            groups[doc.chash].append(doc)
+            if doc.group < 0:
+                groups[doc.chash].append(doc)
         for members in groups.values():
             if len(members) < 2:
                 continue
@@ -885,7 +961,7 @@ class TantivyEngine(Engine):
         base = self.compile(query.query, snap)
         filtered = self._combine(base, self._filter_clauses(snap, query.filters))
         matches = self._dup_matches(snap, filtered) if query.collapse else []
-        over = self._overcount(matches)
+        over = self._overcount(snap, matches)
         wanted = query.offset + query.limit
         boosted = bool(query.recency_boost) and query.sort == "relevance"
         if not over.total and not boosted:
@@ -963,7 +1039,7 @@ class TantivyEngine(Engine):
             group_over = over
             if skip is not None and query.collapse:
                 # Without this field's filter, other copies may match.
-                group_over = self._overcount(self._dup_matches(snap, q))
+                group_over = self._overcount(snap, self._dup_matches(snap, q))
             # tantivy's default segment_size (10 x size) keeps the counts of the top values
             # exact in practice; asking for thousands of candidates per segment doubled the
             # cost of a string terms aggregation (docs/performance.md).
@@ -1122,7 +1198,7 @@ class TantivyEngine(Engine):
         if field not in ENGINE_FACETS:
             raise EngineError(f"unknown facet {field!r}")
         snap = self._snap
-        keys = (snap.keys_matching(field, prefix, prefix=True) if _facet_key(field, prefix)
+        keys = (snap.keys_matching(field, prefix, prefix=True) if _prefix_key(field, prefix)
                 else list(snap.displays(field)))
         # Rank by the term dictionary's document frequency (deleted documents included until
         # a merge), then count the best candidates exactly.
