@@ -7,6 +7,7 @@ places and organisations) and the extraction speed is measured.
 
 usage: python benchmarks/eval_entities.py [--corpus testa|meantime-outer|meantime-inner|
        meantime-union|all] [--out DIR] [--repeat N] [--errors] [--speed N] [--ablate]
+       [--canonical]
 
 MEANTIME comes in two gold layers over the same text (outer = maximal extent, inner = embedded
 names); ``meantime-union`` scores against the union of both layers, which is what a
@@ -181,12 +182,15 @@ def main() -> int:
     parser.add_argument("--errors", action="store_true", help="print errors per document")
     parser.add_argument("--ablate", action="store_true",
                         help="first remove from our organisation list the names the gold uses")
+    parser.add_argument("--canonical", action="store_true",
+                        help="show aliases in their canonical form (United States for U.S.)")
     parser.add_argument("--speed", type=int, default=1000, metavar="N",
                         help="also time N BBC articles (0: skip)")
     args = parser.parse_args()
     if not (shared_dir() / "tools" / "ner_score.py").exists():
         print(f"shared folder not found at {shared_dir()} (set NEWSEARCH_SHARED)")
         return 2
+    extractor.CANONICAL_ALIASES = args.canonical
     names = (["testa", "meantime-outer", "meantime-inner", "meantime-union"]
              if args.corpus == "all" else [args.corpus])
     out = args.out or Path(tempfile.mkdtemp(prefix="eval-entities-"))

@@ -11,6 +11,7 @@ import hashlib
 import re
 import unicodedata
 from dataclasses import asdict, dataclass, field
+from pathlib import Path
 from typing import Any
 
 #: Where an article's publication date came from.
@@ -90,16 +91,64 @@ def content_hash(title: str, body: str) -> str:
     return hashlib.sha1(text.encode("utf-8", "surrogatepass")).hexdigest()[:20]
 
 
-def normalize_value(value: str) -> str:
-    """The matching key of a facet value: case, accents, punctuation and spacing folded.
+#: Letter-dot abbreviations: "U.S.", "U.N.", "E.U." (one key with "US", "UN", "EU").
+_LETTER_DOTS = re.compile(r"(?<!\w)(?:[^\W\d_]\.){2,}(?![^\W\d_]\.)")
+_NON_WORD = re.compile(r"[^\w]+")
+#: Alias key -> canonical key, read lazily from ``newsearch/entities/data/aliases.txt``
+#: (a plain file, so this module imports nothing of the entities stage).
+_ALIASES: dict[str, str] | None = None
+_ALIAS_FILE = Path(__file__).resolve().parent / "entities" / "data" / "aliases.txt"
 
-    ``"Xi  Jinping"``, ``"xi jinping"`` and ``"Xi-Jinping"`` share one key; entity and facet
-    filters compare these keys, and display keeps the canonical form.
+
+def _fold(value: str) -> str:
+    """Case, accents, punctuation and spacing folded; letter-dot abbreviations closed up."""
+    if "." in value:
+        value = _LETTER_DOTS.sub(lambda m: m.group().replace(".", ""), value)
+    if not value.isascii():
+        value = unicodedata.normalize("NFKD", value)
+        value = "".join(ch for ch in value if not unicodedata.combining(ch))
+    return " ".join(_NON_WORD.sub(" ", value.casefold()).split())
+
+
+def _alias_keys() -> dict[str, str]:
+    """Each alias's key -> its canonical name's key (the data file's lines)."""
+    global _ALIASES
+    if _ALIASES is None:
+        table: dict[str, str] = {}
+        try:
+            lines = _ALIAS_FILE.read_text(encoding="utf-8").splitlines()
+        except OSError:
+            lines = []
+        for line in lines:
+            if not line.strip() or line.lstrip().startswith("#"):
+                continue
+            names = [_fold(name) for name in line.split("|")]
+            for alias in names[1:]:
+                if alias and alias != names[0]:
+                    table.setdefault(alias, names[0])
+        _ALIASES = table
+    return _ALIASES
+
+
+def normalize_value(value: str, aliases: bool = True) -> str:
+    """The matching key of a facet value: case, accents, punctuation and spacing folded, and
+    well-known aliases mapped to one name.
+
+    ``"Xi  Jinping"``, ``"xi jinping"`` and ``"Xi-Jinping"`` share one key; letter-dot
+    abbreviations close up (``"U.S."`` and ``"US"`` give ``"us"``), and a whole value that is
+    an alias of ``newsearch/entities/data/aliases.txt`` takes its canonical name's key
+    (``"US"``, ``"U.S."``, ``"USA"`` and ``"United States"`` give ``"united states"``; ``"EU"``
+    and ``"European Union"`` give ``"european union"``). Entity and facet filters compare
+    these keys, and display keeps the canonical form.
+
+    ``aliases=False`` skips the alias table: for a *prefix* typed by a user (autocomplete,
+    ``place:un*``), where "un" must stay the start of "United States" rather than become
+    "united nations".
     """
-    text = unicodedata.normalize("NFKD", value)
-    text = "".join(ch for ch in text if not unicodedata.combining(ch))
-    text = re.sub(r"[^\w]+", " ", text.casefold())
-    return " ".join(text.split())
+    text = _fold(value)
+    if not aliases:
+        return text
+    return (_ALIASES if _ALIASES is not None else _alias_keys()).get(text, text)
 
 
 def dedupe_values(values: list[str]) -> list[str]:

@@ -1,5 +1,7 @@
 """The Article dataclass: ids, content hashes, value keys."""
 
+import pytest
+
 from newsearch.article import Article, article_id, content_hash, dedupe_values, normalize_value
 
 
@@ -29,7 +31,50 @@ def test_article_fills_id_and_hash_and_round_trips_json():
 def test_normalize_value_folds_case_accents_punctuation():
     assert normalize_value("Xi  Jinping") == normalize_value("xi-jinping") == "xi jinping"
     assert normalize_value("São Paulo") == "sao paulo"
-    assert normalize_value("U.S.") == "u s"
+    assert normalize_value("Côte d’Ivoire") == normalize_value("cote d ivoire")
+
+
+def test_normalize_value_closes_up_letter_dot_abbreviations():
+    assert normalize_value("J.R.R. Tolkien") == normalize_value("JRR Tolkien") == "jrr tolkien"
+    assert normalize_value("Washington D.C.") == "washington dc"
+    # an initial alone, numbers and other dots are still separators
+    assert normalize_value("J. Adams") == "j adams"
+    assert normalize_value("3.5 Ph.D.") == "3 5 ph d"
+
+
+@pytest.mark.parametrize(
+    ("key", "spellings"),
+    [
+        ("united states", ["U.S.", "US", "us", "USA", "U.S.A.", "United States of America"]),
+        ("european union", ["EU", "E.U.", "European Union"]),
+        ("united nations", ["UN", "U.N.", "United Nations"]),
+        ("united kingdom", ["UK", "U.K.", "Britain", "Great Britain", "United Kingdom"]),
+        ("north atlantic treaty organization",
+         ["NATO", "Nato", "North Atlantic Treaty Organisation"]),
+        ("world health organization", ["WHO", "World Health Organisation"]),
+        ("ivory coast", ["Côte d'Ivoire", "Cote d’Ivoire", "IVORY COAST"]),
+    ],
+)
+def test_normalize_value_maps_aliases_to_one_key(key: str, spellings: list[str]) -> None:
+    assert [normalize_value(s) for s in spellings] == [key] * len(spellings)
+
+
+def test_normalize_value_aliases_are_whole_values_only() -> None:
+    # a name that merely contains an alias keeps its own key
+    assert normalize_value("US Airways") == "us airways"
+    assert normalize_value("UN Plaza") == "un plaza"
+    assert normalize_value("Usain Bolt") == "usain bolt"
+    # distinct places stay distinct
+    assert len({normalize_value(v) for v in ("US", "UK", "EU", "UN", "America")}) == 5
+
+
+def test_normalize_value_without_aliases_for_prefixes() -> None:
+    assert normalize_value("UN", aliases=False) == normalize_value("U.N.", aliases=False) == "un"
+    assert "united states".startswith(normalize_value("Un", aliases=False))
+
+
+def test_dedupe_values_merges_aliases() -> None:
+    assert dedupe_values(["U.S.", "United States", "US", "EU", "European Union"]) == ["U.S.", "EU"]
 
 
 def test_dedupe_values_keeps_first_spelling():

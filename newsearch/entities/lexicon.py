@@ -105,6 +105,8 @@ class Lexicon:
     place_starts: dict[str, int]
     """First word of a place key -> most words of a place key that starts with it."""
     org_starts: dict[str, int]
+    alias_names: dict[str, str]
+    """``normalize_value`` key -> canonical display name, from ``data/aliases.txt``."""
 
 
 def _first_names(common: frozenset[str]) -> frozenset[str]:
@@ -222,6 +224,18 @@ def _starts(keys: dict[str, str]) -> dict[str, int]:
     return starts
 
 
+def _alias_names() -> dict[str, str]:
+    """The canonical names of ``data/aliases.txt`` by their facet key (``normalize_value``
+    gives every alias on a line the canonical name's key)."""
+    from newsearch.article import normalize_value
+
+    names = {}
+    for line in _data_lines("aliases.txt"):
+        canonical = line.split("|", 1)[0].strip()
+        names[normalize_value(canonical)] = canonical
+    return names
+
+
 @lru_cache(maxsize=1)
 def lexicon() -> Lexicon:
     """The lexicon, built once per process."""
@@ -275,4 +289,5 @@ def lexicon() -> Lexicon:
         sport_prev=frozenset(w[1:] for w in _words("sport_words.txt") if w[0] == "<"),
         sport_next=frozenset(w[1:] for w in _words("sport_words.txt") if w[0] == ">"),
         org_starts=_starts(orgs),
+        alias_names=_alias_names(),
     )
