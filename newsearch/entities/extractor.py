@@ -148,7 +148,11 @@ _PER_APPOSITION = re.compile(
     r"^\s*,\s+(?:who\b|aged\s+\d|\d{1,2}\s*,)|\s*" + _DETERMINED[4:]
     + r"(?:spokesman|spokeswoman|minister|president|director|chairman|chairwoman|chief|"
     r"executive|official|analyst|economist|professor|lawyer|author|founder|leader|"
-    r"manager|coach|player|striker|son|daughter|wife|husband|mother|father|widow)\b",
+    r"manager|coach|player|striker|son|daughter|wife|husband|mother|father|widow)\b"
+    # no determiner, a title of something: "Jusman Djamal, minister of transport"
+    r"|\s*,\s+(?:(?:vice|deputy|chief|executive|managing|general|former|acting)\s+)*"
+    r"(?:spokesman|spokeswoman|spokesperson|minister|president|director|chairman|chairwoman|"
+    r"executive|officer|secretary|head|founder|co-founder|leader|manager|ceo)\s+(?:of|for|at)\b",
     re.IGNORECASE,
 )
 _LOC_APPOSITION = re.compile(
@@ -660,6 +664,10 @@ def _mentions(title: str, body: str, lex: Lexicon) -> tuple[list[_Mention], bool
                                            piece_initial and part[0] == head,
                                            prev, nxt, caps, scored)
                         if label == UNK:
+                            if not (sports or scored) and _DIGIT.search(prev) and _model_before(
+                                line, start, prev, sub_prev is None, lex
+                            ):
+                                continue  # "Boeing 787 Dreamliner", "Airbus A380 Navigator"
                             if last and nxt == ",":
                                 mention.after = line[end : end + 80]
                             if sub_prev is None and prev in _PREV2_ENDS:
@@ -735,6 +743,25 @@ def _mentions(title: str, body: str, lex: Lexicon) -> tuple[list[_Mention], bool
             if m.label == UNK and m.initial and len(m.tokens) == 1:
                 m.plain = _is_word(m.tokens[0], vocab, lex)
     return mentions, sports, business
+
+
+def _model_before(line: str, start: int, prev: str, own_run: bool, lex: Lexicon) -> bool:
+    """An unknown name right after a model number is a product: "Boeing 787 Dreamliner",
+    "Airbus A380 Navigator" (not "on May 5 Zorvik...", not "in 2008 Zorvik...")."""
+    if not own_run:
+        return not _YEAR.match(prev)  # "A380" inside the run
+    if not prev.isdigit() or _YEAR.match(prev):
+        return False
+    if len(prev) >= 3:
+        return True  # "the new 787 Dreamliner"
+    words = line[max(0, start - 40) : start].split()
+    if len(words) < 2:
+        return False
+    maker = words[-2]
+    return maker[:1].isupper() and maker.casefold() not in lex.stop
+
+
+_YEAR = re.compile(r"^(?:1[89]|20)\d\d$")
 
 
 def _prev_words(line: str, start: int) -> str:

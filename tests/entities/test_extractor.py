@@ -282,3 +282,22 @@ def test_company_legal_form_then_a_person() -> None:
 def test_word_before_a_weekday_is_an_event() -> None:
     found = find_entities("", "Markets recalled Black Monday and Cyber Monday sales in Oslo.")
     assert found == Entities(places=["Oslo"])
+
+
+def test_title_of_something_after_a_comma_makes_a_person() -> None:
+    found = find_entities(
+        "", "Talks stalled, said Orvel Tamsin Brooke, minister of transport for Norway."
+    )
+    assert "Orvel Tamsin Brooke" in found.people
+    assert not found.orgs
+
+
+def test_a_name_after_a_model_number_is_a_product() -> None:
+    found = find_entities(
+        "", "Zorvik flew the new 797 Sky Quill and the Zorvik Z450 Night Navigator to Oslo."
+    )
+    assert keys(found.orgs) <= {"zorvik"}
+    assert not found.people
+    # a day of the month or a year is no model number
+    found = find_entities("", "On May 5 Marta Lindqvist met Quorvant in Oslo in 2008.")
+    assert "Marta Lindqvist" in found.people
