@@ -139,14 +139,12 @@ def _cpu_jobs(jobs: int) -> int:
 
 
 def _mp_context() -> multiprocessing.context.BaseContext:
-    """Worker processes forked from a fork server, not from this process: they must not
-    inherit the index's write lock (a flock shared with forked children would outlive a
-    killed indexer) nor any other open index file."""
-    if "forkserver" in multiprocessing.get_all_start_methods():
-        ctx = multiprocessing.get_context("forkserver")
-        ctx.set_forkserver_preload(["newsearch.pipeline"])
-        return ctx
-    return multiprocessing.get_context("spawn")  # pragma: no cover - not Linux
+    """Parser processes are forked (fast, and the caller's script is not re-imported as with
+    "spawn"). They do not keep the index's write lock: the engine drops it in forked children
+    (``os.register_at_fork``), and :func:`_watch_parent` ends them when the indexer dies."""
+    if "fork" in multiprocessing.get_all_start_methods():
+        return multiprocessing.get_context("fork")
+    return multiprocessing.get_context("spawn")  # pragma: no cover - not POSIX
 
 
 def _watch_parent(pid: int, interval: float = 1.0) -> None:

@@ -1283,6 +1283,22 @@ def open_writer(index_dir: Path, rebuild: bool = False) -> WhooshWriter:
     return WhooshWriter(Path(index_dir), rebuild=rebuild)
 
 
+_LOCK_FDS: set[int] = set()
+"""Descriptors of the write locks this process holds."""
+
+
+def _close_lock_fds_in_child() -> None:
+    """After a fork: the child drops its copies of the write-lock descriptors, so that the
+    lock lives and dies with the writer process, never with a parser worker it forked."""
+    for fd in list(_LOCK_FDS):
+        with contextlib.suppress(OSError):
+            os.close(fd)
+    _LOCK_FDS.clear()
+
+
+os.register_at_fork(after_in_child=_close_lock_fds_in_child)
+
+
 def _lock_holder(path: Path) -> int | None:
     try:
         text = path.read_text("ascii").strip()
@@ -1348,6 +1364,7 @@ class WhooshWriter(EngineWriter):
             raise EngineError(f"cannot lock {path}: {exc}") from exc
         os.ftruncate(fd, 0)
         os.write(fd, f"{os.getpid()}\n".encode("ascii"))
+        _LOCK_FDS.add(fd)
         return fd
 
     def _unlock(self) -> None:
@@ -1355,6 +1372,7 @@ class WhooshWriter(EngineWriter):
         if fd is None:
             return
         self._lock_fd = None
+        _LOCK_FDS.discard(fd)
         with contextlib.suppress(OSError):
             os.ftruncate(fd, 0)
         with contextlib.suppress(OSError):
