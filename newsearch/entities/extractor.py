@@ -85,7 +85,8 @@ _LEGAL_FORMS = frozenset(
     "Inc Inc. Corp Corp. Co Co. LLC L.L.C. Ltd Ltd. Plc PLC plc AG SA S.A. NV N.V. GmbH "
     "SpA S.p.A. Corporation Limited".split()
 )
-_COORD_GAP = re.compile(r"\s*(?:,\s*(?:and\s+|or\s+)?|and\s+|or\s+)$")
+_COORD = frozenset((",", "and", "or"))
+_COORD_GAP = r"\s*(?:,\s*(?:and\s+|or\s+)?|and\s+|or\s+)"
 _WEEKDAYS = frozenset("monday tuesday wednesday thursday friday saturday sunday".split())
 _SAID_AFTER = frozenset("said says told added asked declared stated warned wrote explained".split())
 _SAID_BEFORE = frozenset("said says added".split())
@@ -198,8 +199,6 @@ class _Mention:
     """The two words before the name ("shares of"), for unknown names only."""
     poss: bool = False
     """The name is a possessive ("Fiat's"); ``next`` is then the word after it."""
-    span: tuple[int, int] | None = None
-    """Start and end in the line when the mention is its whole run."""
     plain: bool = False
     """A single unknown word opening a sentence that is an ordinary word ("Shares")."""
 
@@ -618,7 +617,7 @@ def _mentions(title: str, body: str, lex: Lexicon) -> tuple[list[_Mention], bool
             mentions.append(_Mention(LOC, shown, key(" ".join(words)), True, True, "", "",
                                      False, False))
             line = line[dateline.end(1) :]
-        scored_count = 0
+        scored_count = unknown = 0
         for match in RUN_RE.finditer(line):
             text = match.group()
             if text in skip:
@@ -637,7 +636,6 @@ def _mentions(title: str, body: str, lex: Lexicon) -> tuple[list[_Mention], bool
                 continue  # "the Nikkei index", "Standard & Poor's 500 index"
             start = match.start()
             run_prev = _prev_token(line, start)
-            before = len(line_mentions)
             poss = text.endswith(_POSSESSIVE_ENDS)
             for s, (sub_prev, last, pieces) in enumerate(subs):
                 prev = (run_prev if sub_prev is None else sub_prev).casefold()
@@ -664,19 +662,19 @@ def _mentions(title: str, body: str, lex: Lexicon) -> tuple[list[_Mention], bool
                                            piece_initial and part[0] == head,
                                            prev, nxt, caps, scored)
                         if label == UNK:
-                            if not (sports or scored) and _DIGIT.search(prev) and _model_before(
+                            if prev[-1:].isdigit() and not (sports or scored) and _model_before(
                                 line, start, prev, sub_prev is None, lex
                             ):
                                 continue  # "Boeing 787 Dreamliner", "Airbus A380 Navigator"
+                            unknown += 1
                             if last and nxt == ",":
                                 mention.after = line[end : end + 80]
                             if sub_prev is None and prev in _PREV2_ENDS:
                                 mention.prev2 = _prev_words(line, start)
-                            mention.poss = sub_poss
+                            if sub_poss:
+                                mention.poss = True
                         line_mentions.append(mention)
                         scored_count += scored
-            if len(line_mentions) == before + 1:
-                line_mentions[-1].span = (start, end)
         for m in line_mentions:
             label = m.label
             if label == UNK:
@@ -713,19 +711,8 @@ def _mentions(title: str, body: str, lex: Lexicon) -> tuple[list[_Mention], bool
             ):
                 m.label, m.strong, m.team = ORG, True, True  # "Leicestershire beat Somerset"
         # a list takes the type of its known members: "Zorvik, Telvaro and General Motors"
-        pairs = list(zip(line_mentions, line_mentions[1:], strict=False)) if len(
-            line_mentions) > 1 else []
-        for order in (pairs, pairs[::-1]) if pairs else ():
-            for a, b in order:
-                if (
-                    a.span
-                    and b.span
-                    and (a.label == UNK) != (b.label == UNK)
-                    and (ORG in (a.label, b.label))
-                    and _COORD_GAP.match(line, a.span[1], b.span[0])
-                    and not a.caps
-                ):
-                    (a if a.label == UNK else b).label = ORG
+        if unknown and len(line_mentions) > 1 and not caps:
+            _coordinate(line, line_mentions)
         # results lines: "Leeds 2 Manchester United 1" -> teams
         if scored_count and (
             scored_count >= 2
@@ -743,6 +730,22 @@ def _mentions(title: str, body: str, lex: Lexicon) -> tuple[list[_Mention], bool
             if m.label == UNK and m.initial and len(m.tokens) == 1:
                 m.plain = _is_word(m.tokens[0], vocab, lex)
     return mentions, sports, business
+
+
+def _coordinate(line: str, mentions: list[_Mention]) -> None:
+    """Unknown names listed with an organisation are organisations: "Zorvik, Telvaro, and
+    General Motors" (names next to each other, joined by a comma, "and" or "or")."""
+    pairs = [
+        (a, b) for a, b in zip(mentions, mentions[1:], strict=False)
+        if a.next in _COORD and b.prev in _COORD and (a.label == UNK) != (b.label == UNK)
+    ]
+    for order in (pairs, pairs[::-1]):
+        for a, b in order:
+            if ORG in (a.label, b.label) and re.search(
+                rf"(?<![\w&'’.\-]){re.escape(' '.join(a.tokens))}{_COORD_GAP}"
+                rf"{re.escape(' '.join(b.tokens))}(?![\w&])", line
+            ):
+                (a if a.label == UNK else b).label = ORG
 
 
 def _model_before(line: str, start: int, prev: str, own_run: bool, lex: Lexicon) -> bool:
@@ -819,9 +822,10 @@ def _contains(big: list[str], small: list[str]) -> bool:
     return n < len(big) and any(big[i : i + n] == small for i in range(len(big) - n + 1))
 
 
+@lru_cache(maxsize=100_000)
 def _value_key(value: str) -> str:
     """The facet key of a name (``normalize_value``: aliases such as "U.S." and "United
-    States" share one)."""
+    States" share one), cached: names repeat from article to article."""
     return normalize_value(value)
 
 
@@ -830,7 +834,7 @@ def _dedupe(values: list[str]) -> list[str]:
     seen: set[str] = set()
     out = []
     for value in values:
-        k = normalize_value(value)
+        k = _value_key(value)
         if k and k not in seen:
             seen.add(k)
             out.append(value)
@@ -839,7 +843,7 @@ def _dedupe(values: list[str]) -> list[str]:
 
 def _canonical(value: str, lex: Lexicon) -> str:
     """The canonical display form of a name with an alias entry ("U.S." -> "United States")."""
-    return lex.alias_names.get(normalize_value(value), value)
+    return lex.alias_names.get(_value_key(value), value)
 
 
 def _sub_names(keys: dict[str, object]) -> set[str]:
