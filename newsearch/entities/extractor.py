@@ -737,11 +737,11 @@ def _coordinate(line: str, mentions: list[_Mention]) -> None:
     General Motors" (names next to each other, joined by a comma, "and" or "or")."""
     pairs = [
         (a, b) for a, b in zip(mentions, mentions[1:], strict=False)
-        if a.next in _COORD and b.prev in _COORD and (a.label == UNK) != (b.label == UNK)
+        if a.next in _COORD and b.prev in _COORD and UNK in (a.label, b.label)
     ]
     for order in (pairs, pairs[::-1]):
         for a, b in order:
-            if ORG in (a.label, b.label) and re.search(
+            if (a.label == UNK) != (b.label == UNK) and ORG in (a.label, b.label) and re.search(
                 rf"(?<![\w&'’.\-]){re.escape(' '.join(a.tokens))}{_COORD_GAP}"
                 rf"{re.escape(' '.join(b.tokens))}(?![\w&])", line
             ):
