@@ -43,11 +43,6 @@ import numpy as np
 import tantivy
 
 from newsearch.article import Article, normalize_value
-
-try:  # case, accent and punctuation folding without the alias table
-    from newsearch.article import _fold
-except ImportError:  # pragma: no cover - an article module without aliases
-    _fold = normalize_value
 from newsearch.engine import lockfile
 from newsearch.engine.base import (
     ENGINE_FACETS,
@@ -246,9 +241,10 @@ def _facet_key(name: str, value: str) -> str:
 
 
 def _prefix_key(name: str, value: str) -> str:
+    """A prefix folded like a key but without the alias table ("un" stays "un")."""
     if name in _DATE_FACETS:
         return value.strip()
-    return _fold(value)
+    return normalize_value(value, aliases=False)
 
 
 _norm = lru_cache(maxsize=200_000)(normalize_value)
