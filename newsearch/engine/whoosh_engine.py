@@ -576,7 +576,7 @@ class _Evaluator:
         if field in FACET_FIELDS:
             # Values (not documents) whose words start with the prefix: the value table of
             # the forward index answers, "xi jin*" never matches "Anna Xi" + "Jinping Zhou".
-            want = normalize_value(prefix)
+            want = normalize_value(prefix, aliases=False)  # "un*" must not become "united nations"
             if len(want.replace(" ", "")) < MIN_PREFIX:
                 raise QueryTooExpensive(
                     f"a wildcard needs at least {MIN_PREFIX} letters before the *: {prefix!r}*")
@@ -1079,8 +1079,8 @@ class WhooshEngine(Engine):
             raise EngineError(f"unknown facet field {field!r}")
         counts = fwd.doc_counts(field)
         if prefix:
-            want = normalize_value(prefix) if field not in ("year", "month") else \
-                prefix.strip().lower()
+            want = normalize_value(prefix, aliases=False) if field not in ("year", "month") \
+                else prefix.strip().lower()
             if want:
                 ok = np.zeros(col.nvalues, dtype=bool)
                 ok[col.values_with_word_prefix(want)] = True
