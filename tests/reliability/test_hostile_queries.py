@@ -226,3 +226,27 @@ def test_the_ka_expectation_uses_the_analysers_words() -> None:
     by_words = sum(1 for a in ARTICLES
                    if any(w.lower().startswith("ka") for w in WORD.findall(f"{a.title} {a.body}")))
     assert by_words == _with_word_prefix("ka") > 0
+
+
+def test_a_query_over_the_time_limit_is_a_400(big_index, monkeypatch: pytest.MonkeyPatch) -> None:  # noqa: ANN001
+    """The Whoosh engine checks the ``query_timeout`` setting while it evaluates a query: a
+    query past it is refused (400), the worker is free again. (tantivy has no time limit of
+    its own: its queries are bounded by the term and expansion limits only.)"""
+    engine, index_dir = big_index
+    if engine != "whoosh":
+        pytest.skip("only the Whoosh engine enforces query_timeout")
+    monkeypatch.setenv("NEWSEARCH_QUERY_TIMEOUT", "0.000000001")
+    from newsearch.app import create_app
+
+    app = create_app({"index": str(index_dir), "TESTING": True})
+    try:
+        client = app.test_client()
+        response = client.get("/api/v1/search?q=ka+OR+ve+OR+lo")
+        assert response.status_code == 400
+        error = response.get_json()["error"]
+        assert error["code"] == "query_too_expensive" and "ran for more than" in error["message"]
+        page = client.get("/?q=ka+OR+ve")
+        assert page.status_code == 400 and b"Traceback" not in page.data
+        assert client.get("/api/v1/health").status_code == 200  # the worker is free
+    finally:
+        app.extensions["newsearch"].close()
