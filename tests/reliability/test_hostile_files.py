@@ -91,6 +91,10 @@ def build_archive(root: Path) -> tuple[dict[str, dict], dict[str, str]]:
     bad("no-body.txt", "Only a title here\n", "no-body")
     bad("no-title.txt", f"\n\nDate: 2022-01-01\nSource: Harbor Gazette\n\n{BODY}\n", "no-title")
     bad("markup.xml", '<?xml version="1.0"?><rss><channel/></rss>', "unknown-format")
+    bad("deep.json", "[" * 200_000 + "]" * 200_000, "parse-error")  # no RecursionError
+    bad("deep.html", "<html><head><title>Deep</title></head><body>" + "<div>" * 100_000
+        + "<p>Text at the bottom of a very deep page.</p>" + "</div>" * 100_000
+        + "</body></html>", "no-body")
     with open(root / "huge.txt", "wb") as fh:
         fh.truncate(HUGE)  # sparse: takes no disk space
     skipped["huge.txt"] = "too-large"
