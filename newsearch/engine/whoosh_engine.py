@@ -48,7 +48,6 @@ from whoosh.analysis import Analyzer, Token
 from whoosh.codec import whoosh3
 from whoosh.filedb.filestore import FileStorage
 from whoosh.index import TOC, EmptyIndexError, FileIndex, clean_files
-from whoosh.multiproc import MpWriter
 from whoosh.scoring import BM25F
 from whoosh.writing import NO_MERGE, SegmentWriter
 
@@ -1275,8 +1274,6 @@ class _SyncSegmentWriter(_SyncMixin, SegmentWriter):
     pass
 
 
-class _SyncMpWriter(_SyncMixin, MpWriter):
-    pass
 
 
 def open_writer(index_dir: Path, rebuild: bool = False) -> WhooshWriter:
@@ -1314,7 +1311,7 @@ class WhooshWriter(EngineWriter):
     accepts_analysis = True
     """``add`` uses the text analysis attached by ``newsearch.pipeline.analyze``."""
 
-    def __init__(self, index_dir: Path, rebuild: bool = False, procs: int | None = None) -> None:
+    def __init__(self, index_dir: Path, rebuild: bool = False) -> None:
         self.index_dir = Path(index_dir)
         self.index_dir.mkdir(parents=True, exist_ok=True)
         self._lock_fd = self._lock()
@@ -1341,8 +1338,6 @@ class WhooshWriter(EngineWriter):
         except BaseException:
             self._unlock()
             raise
-        self.procs = procs if procs is not None else int(os.environ.get(
-            "NEWSEARCH_WHOOSH_PROCS", "1"))
         self._adds: list[Article] = []
         self._deletes: set[str] = set()
         self._synced: set[str] = set()
@@ -1458,11 +1453,9 @@ class WhooshWriter(EngineWriter):
     def commit(self) -> None:
         if not self._adds and not self._deletes:
             return
-        if self.procs > 1 and len(self._adds) >= 200:
-            writer = _SyncMpWriter(self.ix, procs=self.procs, multisegment=True,
-                                   batchsize=max(50, len(self._adds) // (self.procs * 2)))
-        else:
-            writer = _SyncSegmentWriter(self.ix, limitmb=256)
+        # One process writes: the cores are busy parsing (Whoosh's MpWriter would compete
+        # with the parser processes and re-merge its sub-segments on one core anyway).
+        writer = _SyncSegmentWriter(self.ix, limitmb=256)
         writer.synced = self._synced
         try:
             for path in sorted(self._deletes):
