@@ -340,6 +340,8 @@ class TantivyWriter(EngineWriter):
         pending documents of this writer)."""
         self._pending: dict[str, Article] = {}
         """Unmarked articles added since the last commit, by content hash."""
+        self._deleted: set[str] = set()
+        """Source paths deleted since the last commit."""
 
     def indexed_files(self) -> dict[str, str]:
         self._index.reload()
@@ -378,33 +380,44 @@ class TantivyWriter(EngineWriter):
         for article in articles:
             h = article.content_hash
             state = known.get(h)
+            if state is False:
+                copies = self._live_copies(h)
+                if copies:
+                    # A second copy: the first ones get the duplicate mark too.
+                    for copy in copies:
+                        self._writer.delete_documents_by_term("id", copy.id)
+                        self._writer.add_document(_document(copy, dup=True))
+                    self._pending.pop(h, None)
+                    known[h] = True
+                else:
+                    state = None  # the earlier copy is being deleted: this one is alone
             if state is None:
                 known[h] = False
                 self._pending[h] = article
                 self._writer.add_document(_document(article))
-                continue
-            if state is False:
-                self._mark_copies(h)
-                known[h] = True
-            self._writer.add_document(_document(article, dup=True))
+            else:
+                self._writer.add_document(_document(article, dup=True))
 
-    def _mark_copies(self, content_hash: str) -> None:
-        """Re-add the unmarked documents with this hash, with the duplicate mark."""
-        pending = self._pending.pop(content_hash, None)
-        copies = [pending] if pending is not None else []
-        if not copies:
-            self._index.reload()
-            searcher = self._index.searcher()
-            query = Q.term_query(SCHEMA, "chash", content_hash)
-            found = searcher.search(query, max(1, searcher.search(query, 1).count))
-            copies = [_stored(searcher, address) for _, address in found.hits]
-        for copy in copies:
-            self._writer.delete_documents_by_term("id", copy.id)
-            self._writer.add_document(_document(copy, dup=True))
+    def _live_copies(self, content_hash: str) -> list[Article]:
+        """The unmarked documents with this hash that stay (pending ones of this batch, or
+        committed ones whose file is not being deleted)."""
+        pending = self._pending.get(content_hash)
+        if pending is not None:
+            return [pending]
+        self._index.reload()
+        searcher = self._index.searcher()
+        query = Q.term_query(SCHEMA, "chash", content_hash)
+        found = searcher.search(query, max(1, searcher.search(query, 1).count))
+        copies = [_stored(searcher, address) for _, address in found.hits]
+        return [copy for copy in copies if copy.path not in self._deleted]
 
     def delete_paths(self, paths: Iterable[str]) -> None:
         for path in paths:
             self._writer.delete_documents_by_term("path", path)
+            self._deleted.add(path)
+        for h, article in list(self._pending.items()):
+            if article.path in self._deleted:
+                del self._pending[h]
 
     def commit(self) -> None:
         try:
@@ -412,6 +425,7 @@ class TantivyWriter(EngineWriter):
         except ValueError as exc:
             raise EngineError(f"commit failed: {exc}") from None
         self._pending.clear()
+        self._deleted.clear()
         self._rebuild = False
 
     def close(self) -> None:

@@ -419,3 +419,29 @@ def test_index_of_another_schema_version_needs_a_rebuild(tmp_path: Path) -> None
         writer.commit()
     with open_engine(path) as engine:
         assert engine.count(MatchAll()) == 1
+
+
+def test_reindexing_an_unchanged_file_keeps_one_document(tmp_path: Path) -> None:
+    path = tmp_path / "index"
+    story = art(1, "Canal towpath volunteers", "Volunteers cleared the towpath.", "2022-05-01")
+    with open_writer(path, engine="tantivy") as writer:
+        writer.add([story, ARTICLES[0]])
+        writer.commit()
+    # The file was touched: the indexer deletes its articles and adds them again.
+    with open_writer(path) as writer:
+        writer.delete_paths([story.path])
+        writer.add([story])
+        writer.commit()
+    with open_engine(path) as engine:
+        assert engine.search(EngineQuery(query=Term("towpath"), collapse=False)).total == 1
+        assert engine.duplicates_of(story) == []
+    # A copy in another file arrives while the first file is deleted: it stands alone.
+    copy = Article(**{**story.to_json(), "path": "/archive/moved.txt", "id": ""})
+    with open_writer(path) as writer:
+        writer.delete_paths([story.path])
+        writer.add([copy])
+        writer.commit()
+    with open_engine(path) as engine:
+        result = engine.search(EngineQuery(query=Term("towpath"), collapse=False))
+        assert [h.article.path for h in result.hits] == ["/archive/moved.txt"]
+        assert engine.get(story.id) is None
