@@ -6,7 +6,7 @@ adds articles to the index it serves.
    ``NEWSEARCH_INDEX`` pointing to that index.
 3. Runs a bounded number of requests from a few client threads (urllib) over a query mix:
    searches (words, phrases, prefixes, filters, dates, sorts, pages), article pages, the web
-   page, facets, and hostile queries that must be refused with a 400.
+   page, facets, stats, exports, and hostile queries that must be refused with a 400.
 4. Meanwhile an indexer thread writes batches of new article files and runs
    ``newsearch index`` on them, again and again, so the server switches commits under load.
 
@@ -82,8 +82,10 @@ def query_mix(rng: random.Random) -> tuple[str, int]:
         return "/", 200
     if kind < 0.82:
         return f"/api/v1/facets/person?prefix={quote(rng.choice(_PEOPLE)[:2])}", 200
-    if kind < 0.86:
+    if kind < 0.84:
         return "/api/v1/stats", 200
+    if kind < 0.86:
+        return f"/api/v1/export?format=jsonl&q={quote(w() + ' ' + w())}", 200
     if kind < 0.90:
         return "ARTICLE", 200  # an article page of a hit, filled in by the client
     hostile = ["/api/v1/search?q=*", "/api/v1/search?q=a*", "/api/v1/search?page=1000000000",
