@@ -48,13 +48,16 @@ def test_extractor_lists_the_aliases_of_an_article_once() -> None:
     assert sorted(normalize_value(p) for p in found.places) == [
         "geneva", "united kingdom", "united states"]
     assert [normalize_value(o) for o in found.orgs] == ["european union"]
-    # the article's first spelling by default
-    assert "U.S." in found.places and "EU" in found.orgs
+    # the most complete spelling the article uses, by default
+    assert "United States" in found.places and "European Union" in found.orgs
+    found = find_entities("", "The U.S. and the EU met in Geneva. The US said so.")
+    assert found.places == ["U.S.", "Geneva"] and found.orgs == ["EU"]
 
 
 def test_extractor_canonical_display_when_asked(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(extractor, "CANONICAL_ALIASES", True)
     found = find_entities("", "Officials of the U.S. and the EU met in Geneva on Monday.")
+    assert found.places == ["United States", "Geneva"]
     assert "United States" in found.places and "European Union" in found.orgs
     assert lexicon().alias_names[normalize_value("U.N.")] == "United Nations"
 
