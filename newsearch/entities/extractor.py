@@ -10,10 +10,13 @@ A rule-based extractor, fast and without any model (see ``docs/entities.md``):
    suffixes, heads and prefixes, place words, titles and nationality words that announce a
    person (``Russian President Vladimir Putin``), known first names and initials, acronyms.
 3. Each mention then looks at its context: organisation, person and place cue words before and
-   after it, appositions, datelines, results and standings lines, sports reports.
+   after it ("shares of X", "X's board", "Oslo-based X"), appositions, lists with a known
+   organisation, currencies (``US$``), indices, model numbers (products), datelines, results
+   and standings lines, sports reports, business stories.
 4. The document is resolved: one type per name (a vote), last names and short forms fold into
    the full name found, headlines only confirm what the text or the gazetteer knows, and what
-   is still unknown gets one guess per name from the article's other names.
+   is still unknown gets one guess per name from the article's other names; the aliases of
+   ``data/aliases.txt`` ("US", "United States") give one value per article.
 """
 
 from __future__ import annotations

@@ -10,7 +10,8 @@ Everything here is loaded once per process (lazily, on first use) and needs no d
 - our own curated lists in ``data/`` (written for newsearch, nothing taken from the evaluation
   corpora): common English words, person titles, organisation suffixes, heads and cue words,
   place words, well-known organisations, nationality adjectives, event and index names,
-  sports words.
+  sports words; ``data/aliases.txt`` (one canonical name per line with its aliases) is read by
+  ``newsearch.article.normalize_value`` for the facet keys and here for display.
 """
 
 from __future__ import annotations
