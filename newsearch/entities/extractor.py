@@ -122,6 +122,13 @@ _ORG_PREV2 = frozenset((
 ))
 _PREV2_ENDS = frozenset(p.split()[-1] for p in _ORG_PREV2) | {"to"}  # "according to"
 _INDEX_WORDS = frozenset("index indices indexes composite average".split())
+#: Words of ``data/titles.txt`` that qualify a title ("Foreign Minister", "former President")
+#: but announce no person by themselves: "the first Zorvik jet", "state Vennick".
+_TITLE_MODIFIERS = frozenset(
+    "foreign finance defence defense interior trade economy justice health education labour "
+    "labor agriculture energy home environment transport culture sports industry state acting "
+    "former late junior senior first operating".split()
+)
 #: Company titles: the unknown name before them is an organisation ("Apple CEO Steve Jobs").
 _COMPANY_TITLES = frozenset(
     "ceo cfo coo cto chairman chairwoman chairperson chief executive spokesman spokeswoman "
@@ -691,7 +698,7 @@ def _mentions(title: str, body: str, lex: Lexicon) -> tuple[list[_Mention], bool
                     # "airline Ryanair", "a Boeing spokesman", "Fiat's shares", "a stake in
                     # Opel", "Seattle-based Zorvik"
                     m.label = ORG
-                elif key(m.prev) in titles:
+                elif key(m.prev) in titles and m.prev not in _TITLE_MODIFIERS:
                     m.label = PER
                 elif m.next in _LOC_NEXT:
                     m.label = LOC  # "Turkana county"
@@ -1003,16 +1010,22 @@ def _guess(
             return None
         if m.prev in _SAID_BEFORE or m.next in _SAID_AFTER:
             return PER
-        if key(m.prev) in lex.titles:
+        if key(m.prev) in lex.titles and m.prev not in _TITLE_MODIFIERS:
             return PER
-        if m.prev in (_BUSINESS_LOC_PREPS if business else _LOC_PREPS) and (
-            m.prev2 != "according to"
+        if (
+            m.prev in (_BUSINESS_LOC_PREPS if business else _LOC_PREPS)
+            and m.prev2 != "according to"
+            and not m.poss  # "to Quorvant's new phone": whose, not where
         ):
             return LOC
         if sports and not people_first:
             return ORG  # a sports report: a club ("Essex, Derbyshire and Surrey")
         return None
-    if key(m.prev) in lex.titles or m.next in _SAID_AFTER or m.prev in _SAID_BEFORE:
+    if (
+        (key(m.prev) in lex.titles and m.prev not in _TITLE_MODIFIERS)
+        or m.next in _SAID_AFTER
+        or m.prev in _SAID_BEFORE
+    ):
         return PER
     if (
         len(words) <= 3

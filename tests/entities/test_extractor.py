@@ -301,3 +301,13 @@ def test_a_name_after_a_model_number_is_a_product() -> None:
     # a day of the month or a year is no model number
     found = find_entities("", "On May 5 Marta Lindqvist met Quorvant in Oslo in 2008.")
     assert "Marta Lindqvist" in found.people
+
+
+def test_title_modifiers_alone_announce_no_person() -> None:
+    found = find_entities("", "The first Zorvik jet landed in Oslo, a former Vennick plant.")
+    assert not found.people
+
+
+def test_a_possessive_after_a_preposition_is_no_place_guess() -> None:
+    found = find_entities("", "Users flocked to Quorvant's new phone and to Quorvant's shop.")
+    assert "Quorvant" not in found.places
