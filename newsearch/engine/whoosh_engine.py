@@ -1054,19 +1054,32 @@ class WhooshEngine(Engine):
             if not text.strip():
                 return []
             kts = state.searcher.key_terms_from_text("body", text, numterms=12)
-            if not kts:
-                return []
-            q = wq.Or([wq.Term("body", word, boost=weight) for word, weight in kts])
-            exclude = set(np.flatnonzero(fwd.hash_ids == own).tolist())
-            results = state.searcher.search(q, limit=limit * 3 + 10, mask=exclude)
-            seen = {own}
-            for hit in results[: limit * 3 + 10]:
-                h = int(fwd.hash_ids[hit.docnum])
-                if h in seen or not fwd.live[hit.docnum]:
+        if not kts:
+            return []
+        # The key terms scored on arrays (BM25 x key-term weight), like any other query.
+        scores = np.zeros(fwd.ndocs, dtype=np.float32)
+        for word, weight in kts:
+            ids, sc = state.arrays.bm25("body", word)
+            scores[ids] += np.float32(weight) * sc
+        scores[~fwd.live] = 0
+        scores[fwd.hash_ids == own] = 0  # itself and its copies
+        candidates = np.flatnonzero(scores > 0)
+        if not len(candidates):
+            return []
+        want = min(len(candidates), limit * 3 + 10)
+        if len(candidates) > want:
+            cut = np.partition(-scores[candidates], want - 1)[want - 1]
+            candidates = candidates[-scores[candidates] <= cut]
+        order = candidates[np.lexsort((candidates, -scores[candidates]))]
+        seen = {own}
+        with state.lock:
+            for d in order.tolist():
+                h = int(fwd.hash_ids[d])
+                if h in seen:
                     continue
                 seen.add(h)
-                hits.append(EngineHit(_article(hit.fields()), float(hit.score),
-                                      self._dup_ids(state, hit.docnum)))
+                hits.append(EngineHit(_article(state.searcher.stored_fields(d)),
+                                      float(scores[d]), self._dup_ids(state, d)))
                 if len(hits) >= limit:
                     break
         return hits
