@@ -316,6 +316,35 @@ class ForwardIndex:
             mask &= self.days <= end.toordinal()
         return mask
 
+    def group_counts(self, col: FacetColumn, mask: np.ndarray) -> np.ndarray:
+        """Per value of ``col``, the number of content-hash groups (stories, copies
+        collapsed) with a document in ``mask`` having the value: what a filter on the value
+        then finds, even when the copies of a story differ in their values."""
+        docs = np.flatnonzero(mask)
+        groups = self.hash_ids[docs]
+        in_set = np.bincount(groups, minlength=len(self.group_sizes))
+        multi = in_set[groups] > 1
+        if not multi.any():
+            return col.count(docs, mask)
+        single = docs[~multi]
+        single_mask = np.zeros(self.ndocs, dtype=bool)
+        single_mask[single] = True
+        counts = col.count(single, single_mask)
+        # Copies: each (value, story) pair once.
+        copies = docs[multi]
+        starts = col.indptr[copies]
+        lengths = col.indptr[copies + 1] - starts
+        total = int(lengths.sum())
+        if total:
+            offsets = np.cumsum(lengths) - lengths
+            idx = np.arange(total, dtype=np.int64) - np.repeat(offsets - starts, lengths)
+            values = col.values[idx].astype(np.int64)
+            owners = np.repeat(self.hash_ids[copies].astype(np.int64), lengths)
+            pairs = np.unique(values * (int(self.hash_ids.max()) + 1) + owners)
+            counts = counts + np.bincount(pairs // (int(self.hash_ids.max()) + 1),
+                                          minlength=col.nvalues)
+        return counts
+
     def duplicates(self, docnum: int) -> np.ndarray:
         """Live documents sharing ``docnum``'s content hash, itself excluded."""
         if self.group_sizes[self.hash_ids[docnum]] <= 1:
@@ -417,9 +446,6 @@ def evaluate(
         return fwd.collapse(docs, sort) if collapse else docs
 
     docs = docs_of(final_mask)
-    if collapse and len(docs) != int(final_mask.sum()):
-        final_mask = np.zeros(fwd.ndocs, dtype=bool)
-        final_mask[docs] = True
 
     facet_out: dict[str, list[FacetValue]] = {}
     for name in facets:
@@ -432,13 +458,10 @@ def evaluate(
             for other, omask in includes.items():
                 if other != name:
                     mask &= omask
-            fdocs = docs_of(mask)
-            if collapse:
-                mask = np.zeros(fwd.ndocs, dtype=bool)
-                mask[fdocs] = True
         else:
-            mask, fdocs = final_mask, docs
-        counts = col.count(fdocs, mask)
+            mask = final_mask
+        counts = fwd.group_counts(col, mask) if collapse else col.count(np.flatnonzero(mask),
+                                                                         mask)
         facet_out[name] = top_values(col, counts, facet_limit, filters.include.get(name, ()))
 
     buckets: list[HistogramBucket] = []
