@@ -488,3 +488,23 @@ def test_samples_index(engine) -> None:  # noqa: ANN001
     top = r.facets["publisher"][0]
     f = Filters(include={"publisher": (top.value.upper(),)})
     assert engine.count(qt.MatchAll(), f) == top.count
+
+
+def test_copies_that_differ_count_under_each_of_their_values(build_index) -> None:  # noqa: ANN001
+    story = "Storm closes the harbour. Boats stayed in port all day."
+    a = art(1, "Storm closes harbour", story, places=["Lisbon"], published="2021-01-05")
+    b = art(2, "Storm closes harbour", story, places=["Porto"], published="2021-02-05")
+    c = art(3, "Calm seas", "Boats went out again.", places=["Porto"], published="2021-03-01")
+    d = build_index([a, b, c])
+    with open_engine(d) as e:
+        r = e.search(q(qt.MatchAll(), facets=("places", "month")))
+        assert r.total == 2
+        places = {fv.value: fv.count for fv in r.facets["places"]}
+        assert places == {"Lisbon": 1, "Porto": 2}
+        for value, count in places.items():
+            f = Filters(include={"places": (value,)})
+            assert e.search(q(qt.MatchAll(), filters=f)).total == count
+        months = {fv.value: fv.count for fv in r.facets["month"]}
+        for value, count in months.items():
+            f = Filters(include={"month": (value,)})
+            assert e.search(q(qt.MatchAll(), filters=f)).total == count
