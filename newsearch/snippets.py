@@ -13,9 +13,11 @@ from __future__ import annotations
 
 import html
 import re
+from bisect import bisect_left
 from dataclasses import dataclass
+from functools import lru_cache
 
-from newsearch.analysis import tokenize
+from newsearch.analysis import MAX_TOKEN_CHARS, WORD, stem, tokenize
 from newsearch.article import normalize_value
 from newsearch.querytree import FACET_FIELDS, Node, Phrase, Prefix, Term, positive_terms
 
@@ -24,8 +26,9 @@ _SPACE = re.compile(r"\s+")
 FRAGMENT_CHARS = 240
 """Target length of one fragment."""
 MAX_FRAGMENTS = 3
-SCAN_CHARS = 300_000
-"""Only the first this many characters of a huge body are scanned for matches."""
+SCAN_CHARS = 1_000_000
+"""Only the first this many characters of a huge body are scanned for matches (a regex finds
+the candidate words, so a 1 MB body costs milliseconds: ``benchmarks/bench_snippets.py``)."""
 OPENING_CHARS = 280
 HIGHLIGHT_CHARS = 1_000_000
 """The article page marks matches in this many characters of the body."""
@@ -68,44 +71,125 @@ def matchers_for(node: Node) -> list[Matcher]:
     return unique
 
 
-def _spans(text: str, matchers: list[Matcher], field: str) -> list[tuple[int, int, str]]:
-    """(start, end, matcher key) of every match in ``text``, sorted, not overlapping."""
+def _leads(key: str) -> set[str]:
+    """Lower-case beginnings that every word whose stem is (or starts with) ``key`` begins with.
+
+    A Snowball English stem keeps its word's letters except the last one (``happy`` ->
+    ``happi``, ``agency`` -> ``agenc``) or, in ``dying``/``lying``/``tying``/``vying``, the
+    last two (``die``); the first letter is always kept. ``tests/test_snippets.py`` checks
+    this against the stemmer.
+    """
+    out = {key[:max(1, len(key) - 1)]}
+    if key.endswith("ie"):
+        out.add(key[:-2] + "y")
+    return out
+
+
+@dataclass(frozen=True)
+class _Plan:
+    """How to find one field's matches: the candidate regex and the matchers by kind."""
+
+    candidates: re.Pattern[str]
+    """Words beginning with a lead, in the lower-cased text."""
+    candidates_any_case: re.Pattern[str]
+    """The same in the text itself (case-insensitive, slower): for the rare text whose lower
+    case is longer than itself (``İ``), where offsets in the lower-cased text would be wrong."""
+    phrases: tuple[Matcher, ...]
+    singles: dict[str, str]
+    prefixes: tuple[Matcher, ...]
+
+
+@lru_cache(maxsize=1024)
+def _plan(matchers: tuple[Matcher, ...], field: str) -> _Plan | None:
     active = [m for m in matchers if field in m.fields]
-    if not active or not text:
-        return []
-    tokens = list(tokenize(text))
-    spans: list[tuple[int, int, str]] = []
+    if not active:
+        return None
     singles: dict[str, str] = {}
     phrases = []
     prefixes = []
+    leads: set[str] = set()
     for m in active:
         if m.prefix:
             prefixes.append(m)
-        elif len(m.stems) == 1:
-            singles.setdefault(m.stems[0], m.key)
+            leads |= _leads(m.prefix)
         else:
-            phrases.append(m)
+            if len(m.stems) == 1:
+                singles.setdefault(m.stems[0], m.key)
+            else:
+                phrases.append(m)
+            leads |= _leads(m.stems[0])
     phrases.sort(key=lambda m: -len(m.stems))  # the longest phrase wins where they overlap
-    for i, tok in enumerate(tokens):
+    # A lead that starts with a shorter lead adds no candidates.
+    kept = sorted(lead for lead in leads
+                  if not any(other != lead and lead.startswith(other) for other in leads))
+    # Whole words (runs of letters and digits, as analysis.WORD) beginning with a lead. The
+    # look-behind after the lead (not before it) lets the regex engine skip to the lead's
+    # first letter: 5-40x faster than testing the word boundary at every character.
+    pattern = "(?:" + "|".join(f"{re.escape(lead)}(?<![^\\W_]{re.escape(lead)})"
+                               for lead in kept) + r")[^\W_]*"
+    return _Plan(re.compile(pattern), re.compile(pattern, re.IGNORECASE), tuple(phrases),
+                 singles, tuple(prefixes))
+
+
+def _following_stems(text: str, pos: int, count: int) -> list[tuple[str, int]]:
+    """(stem, end) of the next ``count`` tokens after ``pos``, as ``analysis.tokenize`` has them."""
+    out: list[tuple[str, int]] = []
+    if count <= 0:
+        return out
+    for match in WORD.finditer(text, pos):
+        word = match.group()
+        if len(word) > MAX_TOKEN_CHARS:
+            continue
+        out.append((stem(word.lower()), match.end()))
+        if len(out) == count:
+            break
+    return out
+
+
+def _spans(text: str, matchers: list[Matcher], field: str) -> list[tuple[int, int, str]]:
+    """(start, end, matcher key) of every match in ``text``, sorted, not overlapping.
+
+    The same spans as tokenising and stemming every word of ``text`` (the reference in
+    ``tests/test_snippets.py``), found cheaply: one regex per query picks the words that could
+    stem to a query term (C speed), and only those are stemmed; a phrase reads the few words
+    after its first one.
+    """
+    if not text:
+        return []
+    plan = _plan(tuple(matchers), field)
+    if plan is None:
+        return []
+    phrases, singles, prefixes = plan.phrases, plan.singles, plan.prefixes
+    spans: list[tuple[int, int, str]] = []
+    lowered = text.lower()
+    if len(lowered) == len(text):  # (lower-casing kept every character's offset)
+        found = plan.candidates.finditer(lowered)
+    else:
+        found = plan.candidates_any_case.finditer(text)
+    for match in found:
+        start, end = match.span()
+        if end - start > MAX_TOKEN_CHARS:
+            continue
+        lower = text[start:end].lower()  # (as analysis.tokenize: the word's own lower case)
+        term = stem(lower)
         done = False
         for m in phrases:
-            n = len(m.stems)
-            if tok.text == m.stems[0] and i + n <= len(tokens) and all(
-                    tokens[i + k].text == m.stems[k] for k in range(n)):
-                spans.append((tok.start, tokens[i + n - 1].end, m.key))
-                done = True
-                break
+            if term == m.stems[0]:
+                rest = _following_stems(text, end, len(m.stems) - 1)
+                if len(rest) == len(m.stems) - 1 and all(
+                        t == s for (t, _e), s in zip(rest, m.stems[1:], strict=True)):
+                    spans.append((start, rest[-1][1], m.key))
+                    done = True
+                    break
         if done:
             continue
-        if tok.text in singles:
-            spans.append((tok.start, tok.end, singles[tok.text]))
+        if term in singles:
+            spans.append((start, end, singles[term]))
             continue
-        if prefixes:
-            word = text[tok.start:tok.end].lower()
-            for m in prefixes:
-                if word.startswith(m.prefix) or tok.text.startswith(m.prefix):
-                    spans.append((tok.start, tok.end, m.key))
-                    break
+        for m in prefixes:
+            if lower.startswith(m.prefix) or term.startswith(m.prefix):
+                spans.append((start, end, m.key))
+                break
     spans.sort(key=lambda span: (span[0], -span[1]))
     merged: list[tuple[int, int, str]] = []
     for span in spans:
@@ -228,14 +312,26 @@ def snippet(body: str, node: Node | None, *, fragment_chars: int = FRAGMENT_CHAR
         candidates.append((weight, count, -s, w_start, w_end))
     candidates.sort(reverse=True)
 
+    starts = [s for s, _e, _k in spans]
+    all_keys = {k for _s, _e, k in spans}
+
+    def inside_keys(w_start: int, w_end: int) -> set[str]:
+        """Keys of the spans wholly inside ``[w_start, w_end)`` (spans are sorted, disjoint)."""
+        keys = set()
+        for s, e, k in spans[bisect_left(starts, w_start):]:
+            if s >= w_end or e > w_end:
+                break
+            keys.add(k)
+        return keys
+
     chosen: list[tuple[int, int]] = []
     covered: set[str] = set()
     for _weight, _count, _neg, w_start, w_end in candidates:
-        if len(chosen) >= max_fragments:
-            break
+        if len(chosen) >= max_fragments or (chosen and covered >= all_keys):
+            break  # (no later fragment could add a term)
         if any(w_start < c_end and w_end > c_start for c_start, c_end in chosen):
             continue
-        inside = {k for s, e, k in spans if s >= w_start and e <= w_end}
+        inside = inside_keys(w_start, w_end)
         if chosen and not (inside - covered) and len(chosen) >= 1:
             # a later fragment must show a term not shown yet, unless the first one shows all
             continue
@@ -247,7 +343,7 @@ def snippet(body: str, node: Node | None, *, fragment_chars: int = FRAGMENT_CHAR
 
     pieces = []
     for w_start, w_end in chosen:
-        first_span = next(s for s, e, k in spans if s >= w_start)
+        first_span = starts[bisect_left(starts, w_start)]
         start = _sentence_start(scanned, max(0, w_start - 60), first_span)
         if start is None:
             start = _word_start(scanned, w_start, 0)
@@ -256,7 +352,8 @@ def snippet(body: str, node: Node | None, *, fragment_chars: int = FRAGMENT_CHAR
         end = _sentence_end(scanned, start + fragment_chars - 60, start + fragment_chars)
         if end is None:
             end = _word_end(scanned, max(start + fragment_chars, start + 40), len(scanned))
-        last_in = max((e for s, e, k in spans if w_start <= s < w_end), default=end)
+        last = bisect_left(starts, w_end) - 1  # the last span starting in the window
+        last_in = spans[last][1] if last >= 0 and starts[last] >= w_start else end
         end = max(end, _word_end(scanned, last_in, len(scanned)))
         pieces.append((start, end))
     # merge fragments that touch after widening

@@ -105,3 +105,175 @@ def test_highlight_of_a_huge_body_marks_the_head_and_escapes_everything() -> Non
     out = highlight(body, parse_query("cat"))
     assert "<b>" not in out and out.count("&lt;b&gt;") == body.count("<b>")
     assert 0 < out.count("<mark>") <= HIGHLIGHT_CHARS // 8 + 1
+
+
+# --- The fast path against a straightforward reference -------------------------------------
+#
+# ``snippets._spans`` stems only the words a per-query regex picks out. The reference below is
+# the plain algorithm it replaced: tokenise and stem every word, then mark. Both must give the
+# same spans, hence the same snippets, on bodies made to be awkward (stems that change the
+# word's end, capitals, non-ASCII, over-long words, underscores, markup).
+
+VOCAB = ["sanctions", "Sanctioned", "sanctioning", "sanctity", "bank", "Banks", "banking",
+         "central", "Central", "centre", "the", "The", "dying", "die", "dies", "lying", "lie",
+         "happy", "happiness", "Happily", "generously", "general", "İran", "iran", "ΟΔΟΣ",
+         "οδος", "x" * 41, "co_op", "2024", "3rd", "<b>", "&", "a", "run", "ran", "running",
+         "généreux", "naïve", "NAÏVE", "possibility", "possible", "skies", "sky", "news"]
+QUERY_WORDS = ["sanctions", "sanction", "bank", "central", "centre", "the", "die", "dying",
+               "lie", "happy", "happiness", "general", "iran", "οδος", "2024", "a", "run",
+               "running", "naïve", "possible", "possibility", "sky", "news", "généreux"]
+SEPARATORS = [" ", " ", " ", ". ", ", ", "\n", "-", "'", "! "]
+
+
+def reference_spans(text: str, node) -> list[tuple[int, int, str]]:  # noqa: ANN001
+    """Every match in ``text``: tokenise and stem the whole text (the pre-regex algorithm)."""
+    from newsearch.analysis import tokenize
+    from newsearch.snippets import matchers_for
+
+    active = [m for m in matchers_for(node) if "body" in m.fields]
+    tokens = list(tokenize(text))
+    singles = {m.stems[0]: m.key for m in reversed(active) if not m.prefix and len(m.stems) == 1}
+    phrases = sorted((m for m in active if not m.prefix and len(m.stems) > 1),
+                     key=lambda m: -len(m.stems))
+    prefixes = [m for m in active if m.prefix]
+    spans = []
+    for i, tok in enumerate(tokens):
+        phrase = next((m for m in phrases if [t.text for t in tokens[i:i + len(m.stems)]]
+                       == list(m.stems)), None)
+        if phrase:
+            spans.append((tok.start, tokens[i + len(phrase.stems) - 1].end, phrase.key))
+        elif tok.text in singles:
+            spans.append((tok.start, tok.end, singles[tok.text]))
+        else:
+            word = text[tok.start:tok.end].lower()
+            prefix = next((m for m in prefixes
+                           if word.startswith(m.prefix) or tok.text.startswith(m.prefix)), None)
+            if prefix:
+                spans.append((tok.start, tok.end, prefix.key))
+    spans.sort(key=lambda span: (span[0], -span[1]))
+    merged: list[tuple[int, int, str]] = []
+    for span in spans:
+        if not merged or span[0] >= merged[-1][1]:
+            merged.append(span)
+    return merged
+
+
+bodies = st.lists(st.tuples(st.sampled_from(VOCAB), st.sampled_from(SEPARATORS)),
+                  max_size=120).map(lambda parts: "".join(w + s for w, s in parts))
+leaf = st.one_of(
+    st.sampled_from(QUERY_WORDS),
+    st.tuples(st.sampled_from(QUERY_WORDS), st.sampled_from(QUERY_WORDS)).map(
+        lambda p: f'"{p[0]} {p[1]}"'),
+    st.tuples(st.sampled_from(QUERY_WORDS), st.integers(2, 8)).map(
+        lambda p: p[0][:p[1]] + "*").filter(lambda q: len(q) >= 3),
+)
+queries = st.lists(leaf, min_size=1, max_size=4).map(" ".join)
+
+
+@settings(max_examples=300, deadline=None)
+@given(bodies, queries)
+def test_fast_spans_equal_the_reference(body: str, query: str) -> None:
+    from newsearch.snippets import _spans, matchers_for
+
+    node = parse_query(query)
+    assert _spans(body, matchers_for(node), "body") == reference_spans(body, node)
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.text(max_size=300), queries)
+def test_fast_spans_equal_the_reference_on_any_text(body: str, query: str) -> None:
+    from newsearch.snippets import _spans, matchers_for
+
+    node = parse_query(query)
+    assert _spans(body, matchers_for(node), "body") == reference_spans(body, node)
+
+
+@settings(max_examples=150, deadline=None)
+@given(bodies.map(lambda b: b * 6), queries)
+def test_snippet_equals_the_snippet_of_the_reference_spans(body: str, query: str) -> None:
+    from newsearch import snippets
+
+    node = parse_query(query)
+    fast = snippet(body, node)
+    original = snippets._spans
+    snippets._spans = lambda text, _matchers, _field: reference_spans(text, node)
+    try:
+        reference = snippet(body, node)
+    finally:
+        snippets._spans = original
+    assert fast == reference
+
+
+def marked_tokens(out: str) -> list[tuple[str, str, bool]]:
+    """(word, stem, marked?) of every word in a snippet, read back from its HTML."""
+    import html as html_lib
+
+    from newsearch.analysis import tokenize
+
+    plain, marked = "", []
+    for i, part in enumerate(re.split(r"</?mark>", out)):
+        text = html_lib.unescape(part)
+        if i % 2:
+            marked.append((len(plain), len(plain) + len(text)))
+        plain += text
+    return [(plain[t.start:t.end], t.text, any(s <= t.start and t.end <= e for s, e in marked))
+            for t in tokenize(plain)]
+
+
+@settings(max_examples=300, deadline=None)
+@given(bodies.map(lambda b: b * 4),
+       st.lists(st.one_of(st.sampled_from(QUERY_WORDS),
+                          st.tuples(st.sampled_from(QUERY_WORDS), st.integers(2, 8)).map(
+                              lambda p: p[0][:p[1]] + "*").filter(lambda q: len(q) >= 3)),
+                min_size=1, max_size=3))
+def test_marked_words_are_exactly_the_matching_words_of_the_fragments(
+        body: str, leaves: list[str]) -> None:
+    from newsearch.analysis import terms
+
+    out = snippet(body, parse_query(" ".join(leaves)))
+    wanted = {t for leaf in leaves if not leaf.endswith("*") for t in terms(leaf)}
+    prefixes = [leaf[:-1].lower() for leaf in leaves if leaf.endswith("*")]
+    assert bool(out) == bool(body.strip())
+    for word, term, is_marked in marked_tokens(out):
+        matches = term in wanted or any(
+            term.startswith(p) or word.lower().startswith(p) for p in prefixes)
+        assert is_marked == matches, (word, out)
+
+
+def test_regex_leads_cover_every_word_the_stemmer_maps() -> None:
+    """A word whose stem is (or starts with) ``key`` begins with one of ``_leads(key)``."""
+    from newsearch.analysis import stem
+    from newsearch.snippets import _leads
+
+    words = ["dying", "lying", "tying", "vying", "skies", "skis", "idly", "gently", "ugly",
+             "early", "only", "singly", "happy", "agency", "relational", "possibility",
+             "sensibility", "hopefulness", "generously", "conditional", "criticism", "Ying"]
+    suffixes = ["", "s", "ies", "ied", "y", "ly", "ing", "ed", "ational", "tional", "enci",
+                "anci", "abli", "izer", "ization", "ator", "aliti", "iviti", "biliti", "bli",
+                "ogi", "fulli", "lessli", "icate", "iciti", "ical", "ness", "ement", "ying"]
+    for base in ["poss", "ab", "d", "l", "sk", "gent", "hap", "nation", "vis", "cr", "ra"]:
+        words += [base + s for s in suffixes]
+    for word in words:
+        lower = word.lower()
+        term = stem(lower)
+        for k in range(1, len(term) + 1):
+            assert any(lower.startswith(lead) for lead in _leads(term[:k])), (word, term[:k])
+
+
+@settings(max_examples=500, deadline=None)
+@given(st.text(alphabet="aeiouybcdglnrstv", min_size=1, max_size=10))
+def test_regex_leads_cover_random_words(word: str) -> None:
+    from newsearch.analysis import stem
+    from newsearch.snippets import _leads
+
+    term = stem(word)
+    for k in range(1, len(term) + 1):
+        assert any(word.startswith(lead) for lead in _leads(term[:k])), (word, term[:k])
+
+
+def test_match_beyond_the_old_scan_limit_is_found() -> None:
+    from newsearch.snippets import SCAN_CHARS
+
+    body = FILLER * (600_000 // len(FILLER)) + "Late sanctions news. " + FILLER
+    assert len(body) < SCAN_CHARS
+    assert marks(snippet(body, parse_query("sanctions"))) == ["sanctions"]
