@@ -1,6 +1,7 @@
 """Snippet micro-benchmark: ``newsearch.snippets.snippet`` before and after, in the same run.
 
     .venv/bin/python -m benchmarks.bench_snippets [--before REV] [--repeat 7]
+    .venv/bin/python -m benchmarks.bench_snippets --index bench-data/idx-10000/tantivy
 
 "Before" is ``newsearch/snippets.py`` as of git revision REV (default: the commit before the
 fast path, ``FAST_PATH_PARENT``), loaded from a temporary file with importlib; "after" is the
@@ -16,6 +17,10 @@ for the 1 MB body, before and after scanning the same characters (the old module
 first 300,000 characters of a body), with the ratio; then after, scanning ``SCAN_CHARS`` (the
 new default). The outputs of before and after are compared on every input (a difference is
 printed).
+
+With ``--index`` (an index ``bench_index`` built), it also runs ``newsearch.search.search()``
+over the query mix (``benchmarks/queries.py``) with the old and with the new snippet maker,
+alternately, and prints search() p50/p95 and the share of its time spent in snippets and titles.
 """
 
 from __future__ import annotations
@@ -27,6 +32,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Callable
 from pathlib import Path
 from types import ModuleType
 
@@ -90,10 +96,54 @@ def per_call_ms(module: ModuleType, bodies: list[str], node: Node, repeat: int) 
     return statistics.median(times)
 
 
+def search_share(old: ModuleType, index: Path, repeat: int) -> None:
+    """search() over the query mix with the old and the new snippet functions, in turn."""
+    import newsearch.search as search_module
+    from benchmarks.common import percentile
+    from benchmarks.queries import query_mix
+    from newsearch.engine import open_engine
+
+    engine = open_engine(index)
+    mix = query_mix()
+    spent = [0.0]
+
+    def timed(fn: Callable[..., str]) -> Callable[..., str]:
+        def wrapper(*args: object, **kwargs: object) -> str:
+            started = time.perf_counter()
+            try:
+                return fn(*args, **kwargs)
+            finally:
+                spent[0] += time.perf_counter() - started
+        return wrapper
+
+    print(f"search() over the query mix on {index} ({len(mix)} requests x {repeat}):")
+    saved = search_module.snippet, search_module.highlight_title
+    try:
+        for label, module in (("before", old), ("after", new_snippets)) * 2:
+            search_module.snippet = timed(module.snippet)
+            search_module.highlight_title = timed(module.highlight_title)
+            for _, _, req in mix:  # warm-up
+                search_module.search(engine, search_module.SearchRequest(**req))
+            spent[0] = 0.0
+            samples = []
+            for _ in range(repeat):
+                for _, _, req in mix:
+                    started = time.perf_counter()
+                    search_module.search(engine, search_module.SearchRequest(**req))
+                    samples.append((time.perf_counter() - started) * 1000)
+            print(f"  {label:<6} p50 {percentile(samples, 50):6.2f} ms  p95 "
+                  f"{percentile(samples, 95):6.2f} ms  snippets and titles "
+                  f"{spent[0] * 1000 / sum(samples):4.0%} of search() time")
+    finally:
+        search_module.snippet, search_module.highlight_title = saved
+        engine.close()
+
+
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--before", default=FAST_PATH_PARENT, help="git revision of 'before'")
     parser.add_argument("--repeat", type=int, default=7)
+    parser.add_argument("--index", type=Path, help="also time search() on this index")
     args = parser.parse_args(argv)
     old = load_old(args.before)
     hits, big, queries = inputs()
@@ -117,6 +167,8 @@ def main(argv: list[str] | None = None) -> None:
             print(f"{label:<12} {q:<30} {name:<8} {times[0]:>10.3f} {times[1]:>9.3f} "
                   f"{ratio(times[0], times[1]):>8} {times[2]:>19.3f}{note}")
     sys.stdout.flush()
+    if args.index:
+        search_share(old, args.index, max(1, args.repeat // 2))
 
 
 if __name__ == "__main__":

@@ -1,9 +1,16 @@
 """Snippets: highlighted, HTML-escaped fragments of an article for a query.
 
-Part of the search stage: ``search()`` calls these pure functions for every hit. Matching uses
-``newsearch.analysis.tokenize``, so a highlighted word is one the engines matched: same Unicode
-words, lower case and Snowball stems; a prefix (``sanction*``) marks words that start with it;
-phrases are marked only where their words stand together, in order.
+Part of the search stage: ``search()`` calls these pure functions for every hit. Matching
+follows ``newsearch.analysis.tokenize``, so a highlighted word is one the engines matched: same
+Unicode words, lower case and Snowball stems; a prefix (``sanction*``) marks words that start
+with it; phrases are marked only where their words stand together, in order.
+
+Speed: the body is not tokenised. One compiled regex per query (cached) finds, at C speed, the
+words that begin with the first letters of a query stem or prefix (:func:`_leads`: a stem keeps
+all but at most its last two letters); only those words are stemmed and checked, and a phrase
+reads the few words after its first one. The spans are exactly those of tokenising every word
+(``tests/test_snippets.py`` compares them with that reference); fragment boundaries are found
+with character regexes around the chosen windows.
 
 Safety: every character of the article is escaped with ``html.escape(quote=True)``; the only
 markup in the output is our own ``<mark>`` elements, so markup inside an article shows as text.
