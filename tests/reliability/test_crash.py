@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import random
 import shutil
+import time
 from pathlib import Path
 
 import pytest
@@ -32,10 +33,13 @@ from reliability_support import (
 )
 
 CASES = {
-    # engine: (articles, batch size, kill delays drawn from this range in seconds)
-    "whoosh": (300, 30, (2.0, 5.5)),
-    "tantivy": (1000, 100, (2.0, 4.5)),
+    # engine: (articles, batch size)
+    "whoosh": (300, 30),
+    "tantivy": (1000, 100),
 }
+#: Kill delays are drawn from this share of a measured uninterrupted run of the same archive,
+#: so kills land in the middle of real work however fast or loaded the machine is.
+KILL_WINDOW = (0.35, 0.9)
 KILLS = 3
 
 
@@ -44,10 +48,15 @@ def test_sigkill_at_random_moments_loses_nothing_and_duplicates_nothing(
         engine: str, tmp_path: Path) -> None:
     if engine == "tantivy":
         pytest.importorskip("tantivy")
-    n_articles, batch, (lo, hi) = CASES[engine]
+    n_articles, batch = CASES[engine]
     archive = tmp_path / "archive"
     expected = make_archive(archive, n_articles, seed=7)
     assert sum(expected.values()) == n_articles
+    started = time.monotonic()
+    calibration = final_run(archive, tmp_path / "calibration", engine, batch_size=batch)
+    duration = time.monotonic() - started
+    assert calibration.returncode == 0, calibration.stderr
+    lo, hi = (share * duration for share in KILL_WINDOW)
     index_dir = tmp_path / "index"
     rng = random.Random(f"crash-{engine}")
     floor = 0
