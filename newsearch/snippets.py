@@ -281,54 +281,58 @@ def _opening(text: str, length: int = OPENING_CHARS) -> str:
     return _SPACE.sub(" ", html.escape(text[:cut].rstrip(), quote=True)) + " …"
 
 
-def snippet(body: str, node: Node | None, *, fragment_chars: int = FRAGMENT_CHARS,
-            max_fragments: int = MAX_FRAGMENTS) -> str:
-    """The best 1-3 highlighted fragments of ``body`` joined with " … ", or its opening.
-
-    Fragments are chosen anywhere in the body (the first :data:`SCAN_CHARS` characters are
-    scanned): each window is scored by the number of distinct query terms it holds (phrases
-    count double), then by the number of matches; later fragments must add a match.
-    """
-    if not body:
-        return ""
-    if node is None:
-        return _opening(body)
-    scanned = body[:SCAN_CHARS]
-    spans = [s for s in _spans(scanned, matchers_for(node), "body")]
-    if not spans:
-        return _opening(body)
-
-    # Candidate windows start a little before each match.
+def _candidates(spans: list[tuple[int, int, str]],
+                fragment_chars: int) -> list[tuple[int, int, int, int, int]]:
+    """(weight, count, -start of its match, start, end) of a window around each match, best
+    first: the number of distinct query terms it holds (phrases count double), then the number
+    of matches, then coming first."""
+    # Candidate windows start a little before each match. A window holds the spans that
+    # start in it and end by its end: spans are sorted and disjoint, so those are a run
+    # [lo, hi) of the list, and both bounds only move forward from one match to the next.
+    starts = [s for s, _e, _k in spans]
+    ends = [e for _s, e, _k in spans]
+    keys_of = [k for _s, _e, k in spans]
+    weight_of = {k: 2 if " " in k else 1 for k in keys_of}  # phrases count double
+    only_key = next(iter(weight_of)) if len(weight_of) == 1 else None
     candidates = []
-    for i, (s, _e, _k) in enumerate(spans):
+    lo = hi = 0
+    for s in starts:
         w_start = max(0, s - fragment_chars // 4)
         w_end = w_start + fragment_chars
-        keys = set()
-        count = 0
-        j = i
-        # include earlier matches inside the window too
-        while j > 0 and spans[j - 1][0] >= w_start:
-            j -= 1
-        for s2, e2, k2 in spans[j:]:
-            if s2 >= w_end:
-                break
-            if e2 <= w_end:
-                keys.add(k2)
-                count += 1
-        weight = sum(2 if " " in k else 1 for k in keys)
+        while starts[lo] < w_start:
+            lo += 1
+        while hi < len(ends) and ends[hi] <= w_end:
+            hi += 1
+        count = max(0, hi - lo)
+        if not count:
+            weight = 0
+        elif only_key is not None:
+            weight = weight_of[only_key]
+        else:
+            weight = sum(weight_of[k] for k in set(keys_of[lo:hi]))
         candidates.append((weight, count, -s, w_start, w_end))
     candidates.sort(reverse=True)
+    return candidates
 
+
+def _windows(spans: list[tuple[int, int, str]], fragment_chars: int,
+             max_fragments: int) -> list[tuple[int, int]]:
+    """The windows (start, end) the fragments are cut around, in text order: the best
+    candidates (:func:`_candidates`) that do not overlap, each after the first adding a query
+    term not shown yet."""
+    candidates = _candidates(spans, fragment_chars)
     starts = [s for s, _e, _k in spans]
-    all_keys = {k for _s, _e, k in spans}
+    ends = [e for _s, e, _k in spans]
+    keys_of = [k for _s, _e, k in spans]
+    all_keys = set(keys_of)
 
     def inside_keys(w_start: int, w_end: int) -> set[str]:
         """Keys of the spans wholly inside ``[w_start, w_end)`` (spans are sorted, disjoint)."""
         keys = set()
-        for s, e, k in spans[bisect_left(starts, w_start):]:
-            if s >= w_end or e > w_end:
-                break
-            keys.add(k)
+        i = bisect_left(starts, w_start)
+        while i < len(spans) and ends[i] <= w_end:
+            keys.add(keys_of[i])
+            i += 1
         return keys
 
     chosen: list[tuple[int, int]] = []
@@ -347,6 +351,28 @@ def snippet(body: str, node: Node | None, *, fragment_chars: int = FRAGMENT_CHAR
     if not chosen:  # pragma: no cover - the best candidate is always taken
         chosen = [(candidates[0][3], candidates[0][4])]
     chosen.sort()
+    return chosen
+
+
+def snippet(body: str, node: Node | None, *, fragment_chars: int = FRAGMENT_CHARS,
+            max_fragments: int = MAX_FRAGMENTS) -> str:
+    """The best 1-3 highlighted fragments of ``body`` joined with " … ", or its opening.
+
+    Fragments are chosen anywhere in the body (the first :data:`SCAN_CHARS` characters are
+    scanned): each window is scored by the number of distinct query terms it holds (phrases
+    count double), then by the number of matches; later fragments must add a match.
+    """
+    if not body:
+        return ""
+    if node is None:
+        return _opening(body)
+    scanned = body[:SCAN_CHARS]
+    spans = [s for s in _spans(scanned, matchers_for(node), "body")]
+    if not spans:
+        return _opening(body)
+
+    chosen = _windows(spans, fragment_chars, max_fragments)
+    starts = [s for s, _e, _k in spans]
 
     pieces = []
     for w_start, w_end in chosen:

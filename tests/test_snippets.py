@@ -277,3 +277,60 @@ def test_match_beyond_the_old_scan_limit_is_found() -> None:
     body = FILLER * (600_000 // len(FILLER)) + "Late sanctions news. " + FILLER
     assert len(body) < SCAN_CHARS
     assert marks(snippet(body, parse_query("sanctions"))) == ["sanctions"]
+
+
+def reference_candidates(spans: list[tuple[int, int, str]],
+                         fragment_chars: int) -> list[tuple[int, int, int, int, int]]:
+    """The window scores as first written: every window rescans the spans."""
+    candidates = []
+    for s, _e, _k in spans:
+        w_start = max(0, s - fragment_chars // 4)
+        w_end = w_start + fragment_chars
+        keys = {k for s2, e2, k in spans if s2 >= w_start and e2 <= w_end}
+        count = sum(1 for s2, e2, _k in spans if s2 >= w_start and e2 <= w_end)
+        weight = sum(2 if " " in k else 1 for k in keys)
+        candidates.append((weight, count, -s, w_start, w_end))
+    return sorted(candidates, reverse=True)
+
+
+def reference_windows(spans: list[tuple[int, int, str]], fragment_chars: int,
+                      max_fragments: int) -> list[tuple[int, int]]:
+    """The window choice as first written."""
+    candidates = reference_candidates(spans, fragment_chars)
+    chosen: list[tuple[int, int]] = []
+    covered: set[str] = set()
+    for _weight, _count, _neg, w_start, w_end in candidates:
+        if len(chosen) >= max_fragments:
+            break
+        if any(w_start < c_end and w_end > c_start for c_start, c_end in chosen):
+            continue
+        inside = {k for s, e, k in spans if s >= w_start and e <= w_end}
+        if chosen and not (inside - covered):
+            continue
+        chosen.append((w_start, w_end))
+        covered |= inside
+    return sorted(chosen)
+
+
+@st.composite
+def span_lists(draw: st.DrawFn) -> list[tuple[int, int, str]]:
+    """Sorted, disjoint spans with keys like the matchers' (a space: a phrase)."""
+    spans, pos = [], 0
+    step = draw(st.sampled_from([1, 10]))  # (multiples of 10 put span ends on window ends)
+    for _ in range(draw(st.integers(1, 60))):
+        pos += step * draw(st.integers(0, 300 // step))
+        length = step * draw(st.integers(1, 200 // step))
+        spans.append((pos, pos + length, draw(st.sampled_from(["a", "b", "c d", "e*", "f g h"]))))
+        pos += length
+    return spans
+
+
+@settings(max_examples=400, deadline=None)
+@given(span_lists(), st.sampled_from([40, 120, 240]), st.integers(1, 4))
+def test_window_choice_equals_the_reference(spans: list[tuple[int, int, str]],
+                                            fragment_chars: int, max_fragments: int) -> None:
+    from newsearch.snippets import _candidates, _windows
+
+    assert _candidates(spans, fragment_chars) == reference_candidates(spans, fragment_chars)
+    assert _windows(spans, fragment_chars, max_fragments) == \
+        reference_windows(spans, fragment_chars, max_fragments)
