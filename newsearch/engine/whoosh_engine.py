@@ -26,8 +26,6 @@ library. Design (docs/indexing.md; measured facts in ``../shared/notes``):
 from __future__ import annotations
 
 import contextlib
-import errno
-import fcntl
 import functools
 import json
 import logging
@@ -54,6 +52,7 @@ from whoosh.writing import NO_MERGE, SegmentWriter
 from newsearch import querytree as qt
 from newsearch.analysis import MAX_TOKEN_CHARS, WORD, stem, tokenize
 from newsearch.article import Article, normalize_value
+from newsearch.engine import lockfile
 from newsearch.engine.base import (
     Engine,
     EngineError,
@@ -63,7 +62,6 @@ from newsearch.engine.base import (
     EngineWriter,
     FacetValue,
     Filters,
-    IndexLocked,
     IndexStats,
     QueryTooExpensive,
 )
@@ -82,7 +80,6 @@ ANALYSIS_ATTR = "_analysis"
 NAME = "whoosh"
 SCHEMA_VERSION = 2
 META_FILE = "newsearch.json"
-LOCK_FILE = "write.lock"
 INDEX_NAME = "MAIN"
 TITLE_BOOST = 2.5
 VALUE_GAP = 100
@@ -1293,30 +1290,6 @@ def open_writer(index_dir: Path, rebuild: bool = False) -> WhooshWriter:
     return WhooshWriter(Path(index_dir), rebuild=rebuild)
 
 
-_LOCK_FDS: set[int] = set()
-"""Descriptors of the write locks this process holds."""
-
-
-def _close_lock_fds_in_child() -> None:
-    """After a fork: the child drops its copies of the write-lock descriptors, so that the
-    lock lives and dies with the writer process, never with a parser worker it forked."""
-    for fd in list(_LOCK_FDS):
-        with contextlib.suppress(OSError):
-            os.close(fd)
-    _LOCK_FDS.clear()
-
-
-os.register_at_fork(after_in_child=_close_lock_fds_in_child)
-
-
-def _lock_holder(path: Path) -> int | None:
-    try:
-        text = path.read_text("ascii").strip()
-        return int(text) if text else None
-    except (OSError, ValueError):
-        return None
-
-
 class WhooshWriter(EngineWriter):
     """Write side: holds ``write.lock`` (with our pid) from open to close."""
 
@@ -1359,33 +1332,12 @@ class WhooshWriter(EngineWriter):
     # -- lock ---------------------------------------------------------------------------
 
     def _lock(self) -> int:
-        path = self.index_dir / LOCK_FILE
-        fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o644)
-        try:
-            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except OSError as exc:
-            os.close(fd)
-            if exc.errno in (errno.EAGAIN, errno.EACCES, errno.EWOULDBLOCK):
-                pid = _lock_holder(path)
-                who = f"process {pid}" if pid else "another process"
-                raise IndexLocked(f"index is being written by {who}", pid) from None
-            raise EngineError(f"cannot lock {path}: {exc}") from exc
-        os.ftruncate(fd, 0)
-        os.write(fd, f"{os.getpid()}\n".encode("ascii"))
-        _LOCK_FDS.add(fd)
-        return fd
+        return lockfile.acquire(self.index_dir)
 
     def _unlock(self) -> None:
         fd = getattr(self, "_lock_fd", None)
-        if fd is None:
-            return
         self._lock_fd = None
-        _LOCK_FDS.discard(fd)
-        with contextlib.suppress(OSError):
-            os.ftruncate(fd, 0)
-        with contextlib.suppress(OSError):
-            fcntl.flock(fd, fcntl.LOCK_UN)
-        os.close(fd)
+        lockfile.release(fd)
 
     # -- set-up -------------------------------------------------------------------------
 
@@ -1405,7 +1357,7 @@ class WhooshWriter(EngineWriter):
         known = (self.index_dir / META_FILE).exists() or _latest_generation(self.index_dir) >= 0
         for entry in list(os.scandir(self.index_dir)):
             name = entry.name
-            if name in (LOCK_FILE, META_FILE) or name.startswith("."):
+            if name in (lockfile.LOCK_FILE, META_FILE) or name.startswith("."):
                 continue
             if not known:
                 raise EngineError(f"{self.index_dir} is not empty and holds no index; refusing "

@@ -9,7 +9,14 @@ import pytest
 
 from newsearch import querytree as qt
 from newsearch.article import Article
-from newsearch.engine import EngineError, EngineQuery, QueryTooExpensive, open_engine, open_writer
+from newsearch.engine import (
+    EngineError,
+    EngineQuery,
+    QueryTooExpensive,
+    lockfile,
+    open_engine,
+    open_writer,
+)
 from newsearch.engine import whoosh_engine as we
 
 
@@ -54,9 +61,9 @@ def test_commit_fsyncs_files_and_directory(ix: Path, monkeypatch: pytest.MonkeyP
 
 def test_lock_file_names_the_writer(ix: Path) -> None:
     with open_writer(ix):
-        assert (ix / we.LOCK_FILE).read_text().strip() == str(os.getpid())
+        assert (ix / lockfile.LOCK_FILE).read_text().strip() == str(os.getpid())
     # A leftover lock file (a killed writer) does not lock the index: the lock is an flock.
-    (ix / we.LOCK_FILE).write_text("999999\n")
+    (ix / lockfile.LOCK_FILE).write_text("999999\n")
     open_writer(ix).close()
 
 
