@@ -311,3 +311,18 @@ def test_title_modifiers_alone_announce_no_person() -> None:
 def test_a_possessive_after_a_preposition_is_no_place_guess() -> None:
     found = find_entities("", "Users flocked to Quorvant's new phone and to Quorvant's shop.")
     assert "Quorvant" not in found.places
+
+
+def test_wire_earnings_tables_and_state_abbreviations() -> None:
+    """Wire-service results tables ("Shr 12 cts vs 10 cts") name nobody, and a dotted state
+    abbreviation after a city is a place, not an organisation."""
+    found = find_entities(
+        "Results",
+        "Acme Widget Corp of Buffalo, N.Y., said profit rose.\n"
+        "Shr 12 cts vs 10 cts\nNet 1,234,000 vs 1,100,000\nRevs 12.3 mln vs 11.1 mln\n"
+        "Orion Tools Inc of Hartford, Conn., and a plant in Newark, N.J., were named.",
+    )
+    names = {name.casefold() for name in found.people + found.places + found.orgs}
+    assert not names & {"shr", "net", "revs"}
+    assert {"N.Y.", "N.J."} <= set(found.places)
+    assert not {"N.Y.", "N.J.", "Conn", "Conn."} & set(found.orgs)
