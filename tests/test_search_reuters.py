@@ -87,19 +87,9 @@ def test_filtered_totals_equal_facet_counts_per_story(
     assert checked >= 40
 
 
-COLLAPSED_FACETS_BUG = (
-    "whoosh engine: with copies collapsed, a copy group counts in a facet under its first "
-    "copy's values, while a filter keeps the group when ANY copy matches; Reuters has 5 copy "
-    "groups whose copies differ in month and 2 in places, so month 1987-03 showed 11373 and "
-    "the filtered search found 11376")
-
-
 def test_filtered_totals_equal_facet_counts(reuters_index: tuple[Path, list[Path]],
-                                            engine_name: str,
-                                            request: pytest.FixtureRequest) -> None:
+                                            engine_name: str) -> None:
     """Through search() (copies collapsed, as every shell shows them)."""
-    if engine_name == "whoosh":
-        request.applymarker(pytest.mark.xfail(strict=True, reason=COLLAPSED_FACETS_BUG))
     index, _files = reuters_index
     checked = 0
     with open_engine(index) as engine:

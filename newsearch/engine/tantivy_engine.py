@@ -75,6 +75,8 @@ from newsearch.querytree import (
 )
 
 NAME = "tantivy"
+EXACT_SEGMENT_SIZE = 1 << 30
+"""Candidates per segment that make a terms aggregation count every value."""
 SCHEMA_VERSION = 2
 META_FILE = "newsearch.json"
 SUBDIR = "tantivy"
@@ -220,6 +222,24 @@ def _day_int(value: date) -> int:
 
 def _int_day(value: int) -> date:
     return date(value // 10000, value // 100 % 100, value % 100)
+
+
+def _aggregate_exact(searcher: tantivy.Searcher, query: tantivy.Query,
+                     request: dict[str, Any]) -> dict[str, Any]:
+    """Run an aggregation request whose terms counts are exact.
+
+    A terms aggregation merges each segment's top candidates (``segment_size``), so with many
+    segments a value's count can come out short; tantivy says so in
+    ``doc_count_error_upper_bound``. The cheap request runs first; the terms aggregations it
+    reports as inexact run again with every candidate of every segment.
+    """
+    agg = searcher.aggregate(query, request)
+    inexact = {name: {"terms": {**spec["terms"], "segment_size": EXACT_SEGMENT_SIZE}}
+               for name, spec in request.items()
+               if "terms" in spec and agg.get(name, {}).get("doc_count_error_upper_bound")}
+    if inexact:
+        agg.update(searcher.aggregate(query, inexact))
+    return agg
 
 
 def granularity(first: date, last: date) -> str:
@@ -1050,9 +1070,8 @@ class TantivyEngine(Engine):
             if skip is not None and query.collapse:
                 # Without this field's filter, other copies may match.
                 group_over = self._overcount(snap, self._dup_matches(snap, q))
-            # tantivy's default segment_size (10 x size) keeps the counts of the top values
-            # exact in practice; asking for thousands of candidates per segment doubled the
-            # cost of a string terms aggregation (docs/performance.md).
+            # tantivy's default segment_size (10 x size) is cheap and usually exact; when it
+            # is not, _aggregate_exact counts those facets again with every candidate.
             # The histogram's count of every month also gives the month and year facets.
             all_months = skip is None and query.histogram
             derived = {"month", "year"} & set(names) if all_months else set()
@@ -1066,7 +1085,7 @@ class TantivyEngine(Engine):
                 request["_month"] = {"terms": {"field": "month", "size": 5_000}}
                 request["_lo"] = {"min": {"field": "day"}}
                 request["_hi"] = {"max": {"field": "day"}}
-            agg = snap.searcher.aggregate(q, request)
+            agg = _aggregate_exact(snap.searcher, q, request)
             if "month" in derived:
                 agg["month"] = agg["_month"]
             if "year" in derived:
@@ -1276,7 +1295,7 @@ class TantivyEngine(Engine):
             for name in ("publisher", "people", "places", "orgs")}
         request["lo"] = {"min": {"field": "day"}}
         request["hi"] = {"max": {"field": "day"}}
-        agg = searcher.aggregate(Q.all_query(), request) if searcher.num_docs else {}
+        agg = _aggregate_exact(searcher, Q.all_query(), request) if searcher.num_docs else {}
         undated = searcher.search(Q.term_query(SCHEMA, "year", UNDATED), 1).count
 
         def top_values(name: str) -> list[FacetValue]:

@@ -445,3 +445,32 @@ def test_reindexing_an_unchanged_file_keeps_one_document(tmp_path: Path) -> None
         result = engine.search(EngineQuery(query=Term("towpath"), collapse=False))
         assert [h.article.path for h in result.hits] == ["/archive/moved.txt"]
         assert engine.get(story.id) is None
+
+
+def test_facet_counts_are_exact_across_many_segments(tmp_path: Path) -> None:
+    """tantivy's terms aggregation merges each segment's top candidates; a value that leads
+    one segment but ties with a thousand others in the rest would come out short. The engine
+    must count it in full (the Reuters check found 306 shown for 307 stories)."""
+    index = tmp_path / "index"
+    expected = 0
+    with open_writer(index, engine="tantivy") as writer:
+        for segment in range(3):
+            batch = []
+            for i in range(1000 if segment else 30):
+                orgs = [f"Filler {segment} {i}"]
+                if i < (20 if segment == 0 else 1):
+                    orgs.append("Target Holdings")
+                    expected += 1
+                batch.append(Article(path=f"/seg{segment}/{i}.json", format="json",
+                                     title=f"Story {segment} {i}", body=f"text {segment} {i}",
+                                     orgs=orgs))
+            writer.add(batch)
+            writer.commit()
+    with open_engine(index) as engine:
+        result = engine.search(EngineQuery(facets=("orgs",), facet_limit=1, limit=1))
+        assert [(v.value, v.count) for v in result.facets["orgs"]] == [
+            ("Target Holdings", expected)]
+        filtered = engine.search(EngineQuery(
+            filters=Filters(include={"orgs": ("Target Holdings",)}), limit=1))
+        assert filtered.total == expected == 22
+        assert engine.stats(top=1).orgs[0].count == expected
