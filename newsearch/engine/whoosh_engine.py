@@ -34,6 +34,7 @@ import re
 import shutil
 import threading
 import time
+from array import array
 from collections import OrderedDict
 from collections.abc import Iterable, Iterator
 from datetime import date
@@ -46,6 +47,7 @@ from whoosh.analysis import Analyzer, Token
 from whoosh.codec import whoosh3
 from whoosh.filedb.filestore import FileStorage
 from whoosh.index import TOC, EmptyIndexError, FileIndex, clean_files
+from whoosh.matching import ListMatcher
 from whoosh.scoring import BM25F
 from whoosh.writing import NO_MERGE, SegmentWriter
 
@@ -113,6 +115,42 @@ def _cached_reader(self, fieldname, column):  # noqa: ANN001, ANN202
 
 
 whoosh3.W3PerDocReader._cached_reader = _cached_reader
+
+# W3PostingsWriter.finish_postings calls ``terminfo.set_inline`` but the method is named
+# ``set_inlined``: with an ``inlinelimit`` above 1 (inline short posting lists in the term
+# table, which Whoosh's readers support) writing failed. Our batch writer inlines.
+if not hasattr(whoosh3.W3TermInfo, "set_inline"):
+    whoosh3.W3TermInfo.set_inline = whoosh3.W3TermInfo.set_inlined
+
+
+
+class _InlinedMatcher(ListMatcher):
+    """Matcher of an inlined posting list. Whoosh's ListMatcher gives ``""`` (a str) as the
+    value of a posting without one (doc-only fields), where a block matcher gives None, and
+    merging such a segment then fails (values must be bytes or None)."""
+
+    def value(self):  # noqa: ANN201
+        return super().value() if self._values else None
+
+
+_postings_reader = whoosh3.W3Codec.postings_reader
+
+
+def _inlined_postings_reader(self, dbfile, terminfo, format_, term=None,  # noqa: ANN001, ANN202
+                             scorer=None):
+    if terminfo.is_inlined():
+        ids, weights, values = terminfo.inlined_postings()
+        return _InlinedMatcher(ids, weights, values, format_, scorer=scorer, term=term,
+                               terminfo=terminfo)
+    return _postings_reader(self, dbfile, terminfo, format_, term=term, scorer=scorer)
+
+
+whoosh3.W3Codec.postings_reader = _inlined_postings_reader
+
+INLINE_LIMIT = 16
+"""Posting lists shorter than this are kept in the term table instead of a block of their
+own in the postings file (most terms of a batch segment occur in a few documents: writing a
+block per term, pickled and compressed, was the biggest commit cost)."""
 
 
 # -- analysis ----------------------------------------------------------------------------
@@ -1397,11 +1435,32 @@ class _BatchSegmentWriter(_SyncSegmentWriter):
             lengths = {d: byte_to_length(length_to_byte(n))
                        for d, n in self._lengths.get(fieldname, {}).items()}
             fw.start_field(fieldname, schema[fieldname])
-            add = fw.add
+            pw = fw._postwriter
+            limit = pw._blocklimit
+            if pw._byteids:  # pragma: no cover - another codec set-up
+                for tb in sorted(terms):
+                    fw.start_term(tb)
+                    for docnum, weight, vbytes in terms[tb]:
+                        fw.add(docnum, weight, vbytes, lengths.get(docnum, 0))
+                    fw.finish_term()
+                fw.finish_field()
+                continue
             for tb in sorted(terms):
                 fw.start_term(tb)
-                for docnum, weight, vbytes in terms[tb]:
-                    add(docnum, weight, vbytes, lengths.get(docnum, 0))
+                plist = terms[tb]
+                # Whole blocks at once: what W3PostingsWriter.add_posting would buffer.
+                for start in range(0, len(plist), limit):
+                    if start:
+                        pw._write_block()
+                    ids, weights, values = zip(*plist[start:start + limit], strict=True)
+                    pw._ids = array("I", ids)
+                    pw._weights = array("f", weights)
+                    pw._values = [v for v in values if v]
+                    pw._maxweight = max(0, max(weights))
+                    if lengths:
+                        lens = [n for n in map(lengths.get, ids) if n]
+                        pw._minlength = min(lens) if lens else None
+                        pw._maxlength = max(lens, default=0)
                 fw.finish_term()
             fw.finish_field()
         self._postings = {}
@@ -1545,7 +1604,8 @@ class WhooshWriter(EngineWriter):
             return
         # One process writes: the cores are busy parsing (Whoosh's MpWriter would compete
         # with the parser processes and re-merge its sub-segments on one core anyway).
-        writer = _BatchSegmentWriter(self.ix, limitmb=256)
+        writer = _BatchSegmentWriter(self.ix, limitmb=256,
+                                     codec=whoosh3.W3Codec(inlinelimit=INLINE_LIMIT))
         writer.synced = self._synced
         try:
             for path in sorted(self._deletes):
