@@ -165,10 +165,26 @@ def _watch_parent(pid: int, interval: float = 1.0) -> None:
     threading.Thread(target=watch, name="watch-indexer", daemon=True).start()
 
 
+#: Bytes of input files that may be in flight (parsed ahead of the writer) at once.
+AHEAD_BYTES = 64 * 2**20
+
+
+def _size(path: str) -> int:
+    try:
+        return os.stat(path).st_size
+    except OSError:
+        return 0
+
+
 def parse_files(paths: Sequence[str], *, jobs: int = 0, date_order: str = "mdy",
-                max_bytes: int = 50 * 2**20, analyze_text: bool = False) -> Iterator[FileResult]:
+                max_bytes: int = 50 * 2**20, analyze_text: bool = False,
+                ahead: int = 0) -> Iterator[FileResult]:
     """:func:`newsearch.pipeline.process_file` over ``paths``, in order, across ``jobs``
-    worker processes (0: one per core), with a bounded number of chunks in flight."""
+    worker processes (0: one per core), with a bounded number of chunks in flight.
+
+    ``ahead``: let up to this many files (and :data:`AHEAD_BYTES` of input) be parsed ahead
+    of the consumer, so that the workers keep parsing the next batch while the writer
+    commits (at least ``3 * jobs`` chunks are always in flight)."""
     jobs = _cpu_jobs(jobs)
     if jobs == 1 or len(paths) < 4:
         # In this process: the writer analyses the text itself, nothing to gain.
@@ -181,9 +197,20 @@ def parse_files(paths: Sequence[str], *, jobs: int = 0, date_order: str = "mdy",
                                initializer=_watch_parent, initargs=(os.getpid(),))
     broken = False
     inflight: deque[tuple[Sequence[str], Future | None]] = deque()
+    min_chunks = jobs * 3
+    max_chunks = max(min_chunks, -(-ahead // chunk))
+    inflight_bytes = 0
+    sizes: dict[int, int] = {}
+
+    def room() -> bool:
+        n = len(inflight)
+        return n < min_chunks or (n < max_chunks and inflight_bytes < AHEAD_BYTES)
 
     def submit(part: Sequence[str]) -> None:
-        nonlocal broken
+        nonlocal broken, inflight_bytes
+        if max_chunks > min_chunks:
+            sizes[id(part)] = size = sum(_size(p) for p in part)
+            inflight_bytes += size
         if broken:
             inflight.append((part, None))
             return
@@ -195,10 +222,16 @@ def parse_files(paths: Sequence[str], *, jobs: int = 0, date_order: str = "mdy",
             inflight.append((part, None))
 
     try:
-        for part in islice(chunks, jobs * 3):
+        for part in islice(chunks, min_chunks):
             submit(part)
         while inflight:
+            while room():
+                nxt = next(chunks, None)
+                if nxt is None:
+                    break
+                submit(nxt)
             part, fut = inflight.popleft()
+            inflight_bytes -= sizes.pop(id(part), 0)
             results: list[FileResult] | None = None
             if fut is not None:
                 try:
@@ -210,8 +243,10 @@ def parse_files(paths: Sequence[str], *, jobs: int = 0, date_order: str = "mdy",
             if results is None:
                 results = [process_file(p, date_order=date_order, max_bytes=max_bytes)
                            for p in part]
-            nxt = next(chunks, None)
-            if nxt is not None:
+            while room():
+                nxt = next(chunks, None)
+                if nxt is None:
+                    break
                 submit(nxt)
             yield from results
     finally:
@@ -303,7 +338,8 @@ def _run(writer, roots: list[str], summary: IndexSummary, *, rebuild: bool,  # n
         progress(0, total)
     analyze_text = bool(getattr(writer, "accepts_analysis", False))
     for done, result in enumerate(parse_files(todo, jobs=jobs, date_order=date_order,
-                                              max_bytes=max_bytes, analyze_text=analyze_text),
+                                              max_bytes=max_bytes, analyze_text=analyze_text,
+                                              ahead=batch_size),
                                   1):
         path = storable_path(result.path)
         if result.skipped:
