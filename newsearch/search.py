@@ -55,8 +55,8 @@ FACET_PARAMS = {
     "year": "year",
     "month": "month",
 }
-#: Engine facet field -> request parameter name.
-FACET_FIELDS = {value: key for key, value in FACET_PARAMS.items()}
+#: Engine facet field -> request parameter name (the inverse of FACET_PARAMS).
+PARAM_OF_FIELD = {value: key for key, value in FACET_PARAMS.items()}
 
 
 @dataclass(frozen=True)
@@ -322,7 +322,7 @@ def suggest_query(engine: Engine, text: str) -> str | None:
 def _facet_entries(result: EngineResult, request: SearchRequest) -> dict[str, list[FacetEntry]]:
     out: dict[str, list[FacetEntry]] = {}
     for field_name, values in result.facets.items():
-        param = FACET_FIELDS.get(field_name, field_name)
+        param = PARAM_OF_FIELD.get(field_name, field_name)
         selected = {normalize_value(v) for v in request.include.get(field_name, ())}
         excluded = {normalize_value(v) for v in request.exclude.get(field_name, ())}
         entries = []
@@ -448,7 +448,7 @@ def facet_field(name: str) -> str:
     (``people``); :class:`UnknownFacet` otherwise."""
     if name in FACET_PARAMS:
         return FACET_PARAMS[name]
-    if name in FACET_FIELDS:
+    if name in PARAM_OF_FIELD:
         return name
     raise UnknownFacet(f"unknown facet {name!r}: choose from {', '.join(FACET_PARAMS)}")
 
