@@ -38,6 +38,17 @@ SORTS = ("relevance", "newest", "oldest")
 UNDATED = "undated"
 
 
+def histogram_granularity(first: date, last: date) -> str:
+    """The histogram's bucket size for dates from ``first`` to ``last``: ``day`` (a span of
+    at most 90 days), ``month`` (at most six years, leap days included) or ``year``."""
+    span = last.toordinal() - first.toordinal()
+    if span <= 90:
+        return "day"
+    if span <= 6 * 366:
+        return "month"
+    return "year"
+
+
 class EngineError(Exception):
     """The index cannot be opened or written (missing, corrupt, locked...)."""
 

@@ -25,7 +25,13 @@ from datetime import date
 import numpy as np
 
 from newsearch.article import normalize_value
-from newsearch.engine.base import UNDATED, FacetValue, Filters, HistogramBucket
+from newsearch.engine.base import (
+    UNDATED,
+    FacetValue,
+    Filters,
+    HistogramBucket,
+    histogram_granularity,
+)
 
 UNDATED_DAY = -1
 DATE_FACETS = ("year", "month")
@@ -138,74 +144,6 @@ class FacetColumn:
 
     def values_of(self, docnum: int) -> list[str]:
         return [self.displays[v] for v in self.values[self.indptr[docnum]:self.indptr[docnum + 1]]]
-
-
-def build_facet_column(
-    name: str, ndocs: int, postings: Iterable[tuple[str, str, np.ndarray]]
-) -> FacetColumn:
-    """A column from ``(key, display, docnums)`` postings; a key may come with several display
-    forms (different spellings): the form found in most documents wins (ties: the smallest)."""
-    key_ids: dict[str, int] = {}
-    best: list[tuple[int, str]] = []
-    doc_parts: list[np.ndarray] = []
-    val_parts: list[np.ndarray] = []
-    for key, display, docs in postings:
-        if not key:
-            continue
-        docs = np.asarray(docs, dtype=np.int64)
-        vid = key_ids.get(key)
-        if vid is None:
-            vid = key_ids[key] = len(best)
-            best.append((len(docs), display))
-        else:
-            n, shown = best[vid]
-            if len(docs) > n or (len(docs) == n and display < shown):
-                best[vid] = (len(docs), display)
-        doc_parts.append(docs)
-        val_parts.append(np.full(len(docs), vid, dtype=np.int32))
-    return _csr(name, ndocs, list(key_ids), [b[1] for b in best], doc_parts, val_parts)
-
-
-def facet_column_from_lists(name: str, per_doc: Sequence[Sequence[str]]) -> FacetColumn:
-    """A column from each document's display values (document order)."""
-    key_ids: dict[str, int] = {}
-    displays: list[str] = []
-    indptr = np.zeros(len(per_doc) + 1, dtype=np.int64)
-    vals: list[int] = []
-    for d, values in enumerate(per_doc):
-        seen = set()
-        for value in values:
-            key = facet_key(name, value)
-            if not key or key in seen:
-                continue
-            seen.add(key)
-            vid = key_ids.get(key)
-            if vid is None:
-                vid = key_ids[key] = len(displays)
-                displays.append(value)
-            vals.append(vid)
-        indptr[d + 1] = len(vals)
-    return FacetColumn(name, list(key_ids), displays, indptr, np.asarray(vals, dtype=np.int32),
-                       key_ids)
-
-
-def _csr(name: str, ndocs: int, keys: list[str], displays: list[str],
-         doc_parts: list[np.ndarray], val_parts: list[np.ndarray]) -> FacetColumn:
-    if doc_parts:
-        docs = np.concatenate(doc_parts)
-        vals = np.concatenate(val_parts)
-        order = np.lexsort((vals, docs))
-        docs, vals = docs[order], vals[order]
-        if len(docs):  # one slot per (doc, value) even if a key came with two spellings
-            keep = np.ones(len(docs), dtype=bool)
-            keep[1:] = (docs[1:] != docs[:-1]) | (vals[1:] != vals[:-1])
-            docs, vals = docs[keep], vals[keep]
-    else:
-        docs = np.zeros(0, dtype=np.int64)
-        vals = np.zeros(0, dtype=np.int32)
-    indptr = np.zeros(ndocs + 1, dtype=np.int64)
-    np.cumsum(np.bincount(docs, minlength=ndocs)[:ndocs], out=indptr[1:])
-    return FacetColumn(name, keys, displays, indptr, vals.astype(np.int32))
 
 
 def date_columns(days: np.ndarray) -> tuple[FacetColumn, FacetColumn, np.ndarray, np.ndarray]:
@@ -494,15 +432,6 @@ def top_values(col: FacetColumn, counts: np.ndarray, limit: int,
     return out
 
 
-def choose_granularity(first: date, last: date) -> str:
-    span = last.toordinal() - first.toordinal()
-    if span <= 90:
-        return "day"
-    if span <= 6 * 366:  # six years, leap days included
-        return "month"
-    return "year"
-
-
 def make_histogram(fwd: ForwardIndex, docs: np.ndarray) -> tuple[list[HistogramBucket], str]:
     days = fwd.days[docs]
     dated = days >= 0
@@ -510,7 +439,7 @@ def make_histogram(fwd: ForwardIndex, docs: np.ndarray) -> tuple[list[HistogramB
         return [], "month"
     days = days[dated]
     lo, hi = int(days.min()), int(days.max())
-    granularity = choose_granularity(date.fromordinal(lo), date.fromordinal(hi))
+    granularity = histogram_granularity(date.fromordinal(lo), date.fromordinal(hi))
     if granularity == "day":
         counts = np.bincount(days - lo, minlength=hi - lo + 1)
         return [HistogramBucket(date.fromordinal(lo + i).isoformat(), int(c))

@@ -60,6 +60,7 @@ from newsearch.engine.base import (
     IndexLocked,
     IndexStats,
     QueryTooExpensive,
+    histogram_granularity,
 )
 from newsearch.querytree import (
     FACET_FIELDS,
@@ -240,16 +241,6 @@ def _aggregate_exact(searcher: tantivy.Searcher, query: tantivy.Query,
     if inexact:
         agg.update(searcher.aggregate(query, inexact))
     return agg
-
-
-def granularity(first: date, last: date) -> str:
-    """day (span ≤ 90 days), month (≤ 6 years) or year."""
-    span = (last - first).days
-    if span <= 90:
-        return "day"
-    if span <= 6 * 366:
-        return "month"
-    return "year"
 
 
 # -------------------------------------------------------------------------------- writer
@@ -1144,7 +1135,7 @@ class TantivyEngine(Engine):
             out.histogram = []
             return
         first, last = _int_day(int(lo)), _int_day(int(hi))
-        out.granularity = granularity(first, last)
+        out.granularity = histogram_granularity(first, last)
         buckets: list[HistogramBucket] = []
         if out.granularity == "day":
             days_agg = snap.searcher.aggregate(q, {"d": {"terms": {
@@ -1325,5 +1316,5 @@ def open_engine(index_dir: Path) -> TantivyEngine:
     return TantivyEngine(Path(index_dir))
 
 
-__all__ = ["NAME", "SCHEMA_VERSION", "TantivyEngine", "TantivyWriter", "granularity",
+__all__ = ["NAME", "SCHEMA_VERSION", "TantivyEngine", "TantivyWriter",
            "open_engine", "open_writer"]
