@@ -176,6 +176,34 @@ def _size(path: str) -> int:
         return 0
 
 
+#: A parser task carries at most this many files, and stops taking files once it holds
+#: :data:`CHUNK_BYTES` of input (a big file is a task of its own).
+CHUNK_FILES = 16
+CHUNK_BYTES = 2**20
+
+
+def _chunks(paths: Sequence[str], jobs: int) -> list[Sequence[str]]:
+    """Cut ``paths`` (kept in order) into parser tasks of similar size in bytes: a task is
+    closed at :data:`CHUNK_FILES` files or :data:`CHUNK_BYTES` of input, and at a quarter
+    of each worker's share when the whole input is small, so that every worker gets work.
+    Cutting by file count alone put ten 1,000-article JSON Lines files into one task and
+    left the other workers idle."""
+    sizes = [_size(p) for p in paths]
+    share = sum(sizes) // max(1, jobs * 4)
+    limit = max(1, min(CHUNK_BYTES, share))
+    files = max(1, min(CHUNK_FILES, len(paths) // max(1, jobs * 4)))
+    out: list[Sequence[str]] = []
+    start = held = 0
+    for i, size in enumerate(sizes):
+        if i > start and (held + size > limit or i - start >= files):
+            out.append(paths[start:i])
+            start, held = i, 0
+        held += size
+    if start < len(paths):
+        out.append(paths[start:])
+    return out
+
+
 def parse_files(paths: Sequence[str], *, jobs: int = 0, date_order: str = "mdy",
                 max_bytes: int = 50 * 2**20, analyze_text: bool = False,
                 ahead: int = 0) -> Iterator[FileResult]:
@@ -191,8 +219,9 @@ def parse_files(paths: Sequence[str], *, jobs: int = 0, date_order: str = "mdy",
         for path in paths:
             yield process_file(path, date_order=date_order, max_bytes=max_bytes)
         return
-    chunk = max(1, min(16, len(paths) // (jobs * 4)))
-    chunks = iter([paths[i:i + chunk] for i in range(0, len(paths), chunk)])
+    parts = _chunks(paths, jobs)
+    chunk = max(1, -(-len(paths) // max(1, len(parts))))
+    chunks = iter(parts)
     pool = ProcessPoolExecutor(max_workers=jobs, mp_context=_mp_context(),
                                initializer=_watch_parent, initargs=(os.getpid(),))
     broken = False
@@ -260,12 +289,14 @@ def update_index(
     engine: str | None = None,
     rebuild: bool = False,
     jobs: int = 0,
-    batch_size: int = 500,
+    batch_size: int = 0,
     date_order: str = "mdy",
     max_bytes: int = 50 * 2**20,
     progress: Progress | None = None,
 ) -> IndexSummary:
-    """Bring the index in ``index_dir`` up to date with the article files under ``paths``."""
+    """Bring the index in ``index_dir`` up to date with the article files under ``paths``.
+
+    ``batch_size``: articles per commit (0: the engine writer's ``default_batch``)."""
     started = time.perf_counter()
     roots = [os.path.abspath(p) for p in paths]
     summary = IndexSummary(index_dir=str(index_dir))
@@ -284,7 +315,8 @@ def update_index(
     summary.engine = getattr(writer, "name", "") or _engine_name(index_dir)
     try:
         with writer:
-            _run(writer, roots, summary, rebuild=rebuild, jobs=jobs, batch_size=max(1, batch_size),
+            _run(writer, roots, summary, rebuild=rebuild, jobs=jobs,
+                 batch_size=batch_size if batch_size > 0 else writer.default_batch,
                  date_order=date_order, max_bytes=max_bytes, progress=progress)
     except (EngineError, OSError) as exc:
         log.exception("indexing failed")

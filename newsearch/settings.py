@@ -40,6 +40,13 @@ def _choice(*choices: str) -> Callable[[Any], str]:
     return convert
 
 
+def _non_negative_int(value: Any) -> int:
+    number = int(value)
+    if number < 0:
+        raise ValueError(f"expected a whole number of at least 0, got {value!r}")
+    return number
+
+
 def _positive_int(value: Any) -> int:
     number = int(value)
     if number < 1:
@@ -84,7 +91,13 @@ SETTINGS: tuple[Setting, ...] = (
         "Files larger than this are skipped before they are read.",
         _positive_int,
     ),
-    Setting("batch_size", 500, "Articles per index commit while indexing.", _positive_int),
+    Setting(
+        "batch_size",
+        0,
+        "Articles per index commit while indexing (0: the engine's default, 500 for Whoosh "
+        "and 5,000 for tantivy).",
+        _non_negative_int,
+    ),
     Setting("jobs", 0, "Parser processes while indexing (0: one per core).", int),
     Setting("query_timeout", 2.0, "Seconds a query may run before it is refused.", float),
     Setting("max_query_length", 2000, "Longest query string accepted, in characters.",

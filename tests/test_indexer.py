@@ -243,3 +243,33 @@ def test_whole_reuters_collection(shared_dir: Path, tmp_path: Path) -> None:
         assert e.stats().articles == 21577
         r = e.search(EngineQuery(query=qt.Term("coffee"), facets=("places",)))
         assert r.total > 50 and r.facets["places"]
+
+
+def test_parser_tasks_are_cut_by_bytes(tmp_path: Path) -> None:
+    """Ten big JSON Lines files must not share one parser task (one worker would parse them
+    all while the others wait); small files are grouped; order and coverage are kept."""
+    paths = []
+    for i in range(10):
+        big = tmp_path / f"feed-{i}.jsonl"
+        big.write_bytes(b"x" * (indexer.CHUNK_BYTES + 10))
+        paths.append(str(big))
+    for i in range(40):
+        small = tmp_path / f"page-{i:02d}.txt"
+        small.write_bytes(b"y" * 1000)
+        paths.append(str(small))
+    parts = indexer._chunks(paths, jobs=2)
+    assert [p for part in parts for p in part] == paths
+    assert all(len(part) == 1 for part in parts[:10])
+    assert all(len(part) <= indexer.CHUNK_FILES for part in parts)
+    assert len(parts) > 10  # the small files are not one task either
+    # A small archive is still spread over the workers.
+    few = paths[10:18]
+    assert len(indexer._chunks(few, jobs=2)) >= 2
+
+
+def test_engine_default_batch_when_none_is_named(tmp_path: Path, engine_name: str) -> None:
+    root = make_archive(tmp_path / "a", 6)
+    s = update_index([root], tmp_path / "ix", engine=engine_name, jobs=1, batch_size=0)
+    assert s.exit_status == EXIT_OK and s.articles == 6
+    with open_writer(tmp_path / "ix") as writer:
+        assert writer.default_batch >= 500

@@ -43,3 +43,9 @@ def test_markdown_lists_every_setting_with_its_variable():
     table = settings_markdown()
     for setting in SETTINGS:
         assert f"`{setting.env}`" in table
+
+
+def test_batch_size_zero_means_the_engine_default_and_negative_is_refused() -> None:
+    assert load_settings(environ={"NEWSEARCH_BATCH_SIZE": "0"})["batch_size"] == 0
+    with pytest.raises(SettingsError):
+        load_settings(environ={"NEWSEARCH_BATCH_SIZE": "-5"})

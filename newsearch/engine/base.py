@@ -205,6 +205,10 @@ class Engine(ABC):
 class EngineWriter(ABC):
     """Write side of an index: one writer at a time (a second gets :class:`IndexLocked`)."""
 
+    default_batch: int = 500
+    """Articles per commit when the caller names none: an engine whose commits cost more
+    (tantivy flushes a segment and starts merges) asks for bigger batches."""
+
     @abstractmethod
     def indexed_files(self) -> dict[str, str]:
         """Every indexed source path -> the ``file_signature`` it was indexed with."""

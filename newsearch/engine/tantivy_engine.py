@@ -315,6 +315,10 @@ def _document(a: Article, dup: bool = False) -> tantivy.Document:
 class TantivyWriter(EngineWriter):
     """One writer per index (tantivy's lock file); commit per batch."""
 
+    default_batch = 5_000
+    """A commit flushes a segment and may start merges: at 500 articles per commit, 10,000
+    articles took 1.5x as long to index as at 5,000 (same run)."""
+
     def __init__(self, index_dir: Path, rebuild: bool) -> None:
         self.index_dir = index_dir
         path = index_dir / SUBDIR
