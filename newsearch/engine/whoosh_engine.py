@@ -14,8 +14,9 @@ library. Design (docs/indexing.md; measured facts in ``../shared/notes``):
 - Reading: one shared :class:`_State` per index directory and commit: an open searcher, a
   :class:`newsearch.engine.forward.ForwardIndex` (built from columns, decoded once per
   segment) and :class:`_Arrays` (field lengths, cached postings). :class:`_Evaluator` answers
-  a query tree with numpy (postings read block by block, BM25 over title and body; Whoosh
-  checks phrases); filters, collapse, facet counts, histogram and date sorts are numpy too.
+  a query tree with numpy (postings read block by block, BM25 over title and body; phrases
+  as a merge of position arrays, :func:`phrase_starts`); filters, collapse, facet counts,
+  histogram and date sorts are numpy too.
   Handles (:class:`WhooshEngine`) are cheap, so a request may open its own.
 - Writing: one writer at a time (our own ``write.lock``, a flock holding the writer's pid),
   buffered adds and deletes written by one Whoosh segment writer per commit, whose segment
@@ -38,7 +39,9 @@ from array import array
 from collections import OrderedDict
 from collections.abc import Iterable, Iterator
 from datetime import date
+from itertools import chain
 from pathlib import Path
+from pickle import loads as _loads
 
 import numpy as np
 from whoosh import columns, fields, formats
@@ -326,26 +329,13 @@ def _article(stored: dict) -> Article:
 
 
 class _Compiler:
-    """The parts of a query that Whoosh itself answers (phrases) and the guards on prefix
-    expansion; :class:`_Evaluator` evaluates the tree."""
+    """The guards on the size of a query (leaves, prefix expansion); :class:`_Evaluator`
+    evaluates the tree."""
 
     def __init__(self, reader) -> None:  # noqa: ANN001
         self.reader = reader
         self.leaves = 0
         self.expanded = 0
-
-    def _text(self, field: str | None, text: str) -> wq.Query:
-        stems = [t.text for t in tokenize(text)]
-        fieldnames = ("title", "body") if field is None else (field,)
-        if not stems:
-            return wq.NullQuery
-        parts: list[wq.Query] = []
-        for name in fieldnames:
-            if len(stems) == 1:
-                parts.append(wq.Term(name, stems[0]))
-            else:
-                parts.append(wq.Phrase(name, stems))
-        return parts[0] if len(parts) == 1 else wq.Or(parts)
 
     def _expand(self, fieldname: str, prefix: str) -> list[str]:
         if len(prefix) < MIN_PREFIX:
@@ -400,6 +390,108 @@ def _leaf_postings(leaf, field: str, btext: bytes) -> tuple[np.ndarray, np.ndarr
     return np.concatenate(ids), np.concatenate(weights)
 
 
+POSITIONS_CACHE_KEYS = 12_000_000
+"""Positions kept by a commit's positions cache (8 bytes each: at most about 96 MB)."""
+RESTRICT_FACTOR = 8
+"""A term whose positions are not cached is read in full (and cached) for a phrase unless
+the phrase's candidate documents are fewer than its document frequency / this factor; then
+only the blocks and postings of the candidates are decoded (and nothing is cached)."""
+_POS_SHIFT = 32
+"""A position key is ``docnum << 32 | position``: sorted by document, then position."""
+
+
+def _position_keys(docs: np.ndarray, values: list[bytes]) -> np.ndarray:
+    """Sorted position keys of postings (``docs`` ascending, ``values`` their encoded
+    :class:`whoosh.formats.Positions`: a 4-byte count and a pickled list of deltas)."""
+    if not values:
+        return np.zeros(0, dtype=np.int64)
+    lists = [_loads(v[4:]) for v in values]
+    counts = np.fromiter(map(len, lists), dtype=np.int64, count=len(lists))
+    deltas = np.fromiter(chain.from_iterable(lists), dtype=np.int64, count=int(counts.sum()))
+    pos = np.cumsum(deltas)
+    starts = np.cumsum(counts) - counts
+    pos -= np.repeat(pos[starts] - deltas[starts], counts)  # restart the sum at each doc
+    return (np.repeat(docs, counts) << _POS_SHIFT) | pos
+
+
+def _leaf_position_keys(leaf, field: str, btext: bytes, offset: int,  # noqa: ANN001
+                        want: np.ndarray | None, check) -> np.ndarray | None:  # noqa: ANN001
+    """Position keys of one term in one segment, read block by block from the postings
+    file (no matcher per document). ``want``: only these local docnums (sorted); blocks
+    without any of them are skipped unread. ``check`` is called every few blocks (time
+    limit)."""
+    terms = leaf._terms
+    if (field, btext) not in terms:
+        return None
+    m = terms.matcher(field, btext, leaf.schema[field].format)
+    docs: list[np.ndarray] = []
+    values: list[bytes] = []
+    if isinstance(m, ListMatcher):  # an inlined posting list (a few postings)
+        ids = np.asarray(m._ids, dtype=np.int64)
+        vals = list(m._values)
+        if want is not None:
+            sel = np.flatnonzero(np.isin(ids, want))
+            ids, vals = ids[sel], [vals[i] for i in sel]
+        return _position_keys(ids + offset, vals)
+    prev_max = -1
+    blocks = 0
+    while m.is_active():
+        blocks += 1
+        if not blocks & 63:
+            check()
+        max_id = m.block_max_id()
+        if want is not None:
+            lo = int(np.searchsorted(want, prev_max, side="right"))
+            hi = int(np.searchsorted(want, max_id, side="right"))
+            prev_max = max_id
+            if lo == hi:
+                m._next_block()
+                continue
+        m._read_ids()
+        m._read_values()
+        ids = np.asarray(m._ids, dtype=np.int64)
+        vals = m._values
+        if want is not None:
+            sel = np.flatnonzero(np.isin(ids, want[lo:hi], assume_unique=True))
+            ids = ids[sel]
+            vals = [vals[i] for i in sel]
+        docs.append(ids)
+        values.extend(vals)
+        m._next_block()
+    if not docs:
+        return None
+    return _position_keys(np.concatenate(docs) + offset, values)
+
+
+def _in_sorted(needles: np.ndarray, haystack: np.ndarray) -> np.ndarray:
+    """Which of ``needles`` are in the sorted array ``haystack``."""
+    if not len(haystack):
+        return np.zeros(len(needles), dtype=bool)
+    idx = np.searchsorted(haystack, needles)
+    idx[idx == len(haystack)] = 0
+    return haystack[idx] == needles
+
+
+def phrase_starts(keys: list[np.ndarray]) -> np.ndarray:
+    """Position keys where the words of a phrase start: ``s`` such that ``s + i`` is in
+    ``keys[i]`` (each sorted) for every word ``i``. Smallest array first; each step searches
+    the smaller side in the larger, so a common word costs a binary search per position of
+    the rarer one, not a pass over its own positions."""
+    order = sorted(range(len(keys)), key=lambda i: len(keys[i]))
+    first = order[0]
+    starts = keys[first] - first
+    for i in order[1:]:
+        if not len(starts):
+            break
+        k = keys[i]
+        if len(starts) <= len(k):
+            starts = starts[_in_sorted(starts + i, k)]
+        else:
+            shifted = k - i
+            starts = shifted[_in_sorted(shifted, starts)]
+    return starts
+
+
 class _Arrays:
     """Per-commit arrays for scoring: field lengths, and a cache of term postings."""
 
@@ -417,6 +509,8 @@ class _Arrays:
             OrderedDict()
         self._cached = 0
         self._lock = threading.Lock()
+        self._positions: OrderedDict[tuple[str, str], np.ndarray] = OrderedDict()
+        self._cached_positions = 0
 
     def field_lengths(self, field: str) -> np.ndarray:
         lengths = self.lengths.get(field)
@@ -458,6 +552,45 @@ class _Arrays:
                 self._cached -= len(old[0])
         return result
 
+    def position_keys(self, field: str, text: str, candidates: np.ndarray,
+                      check) -> np.ndarray:  # noqa: ANN001
+        """Sorted position keys (``docnum << 32 | position``) of a term in ``field``: all of
+        them (read once per commit and kept in a bounded LRU cache), or, when the term is
+        not cached and ``candidates`` (sorted docnums) are far fewer than its documents,
+        those of the candidates only, read from their blocks alone and not cached."""
+        key = (field, text)
+        with self._lock:
+            hit = self._positions.get(key)
+            if hit is not None:
+                self._positions.move_to_end(key)
+                return hit
+        df = len(self.postings(field, text)[0])
+        restrict = len(candidates) * RESTRICT_FACTOR < df
+        btext = text.encode("utf-8")
+        parts: list[np.ndarray] = []
+        with self.io_lock:
+            for leaf, offset in self.reader.leaf_readers():
+                want = None
+                if restrict:
+                    n = leaf.doc_count_all()
+                    lo, hi = np.searchsorted(candidates, [offset, offset + n])
+                    if lo == hi:
+                        continue
+                    want = candidates[lo:hi] - offset
+                got = _leaf_position_keys(leaf, field, btext, offset, want, check)
+                if got is not None:
+                    parts.append(got)
+        result = np.concatenate(parts) if parts else np.zeros(0, dtype=np.int64)
+        if not restrict and len(result) <= POSITIONS_CACHE_KEYS // 2:
+            with self._lock:
+                if key not in self._positions:
+                    self._positions[key] = result
+                    self._cached_positions += len(result)
+                while self._cached_positions > POSITIONS_CACHE_KEYS and self._positions:
+                    _, old = self._positions.popitem(last=False)
+                    self._cached_positions -= len(old)
+        return result
+
     def bm25(self, field: str, text: str) -> tuple[np.ndarray, np.ndarray]:
         """Docnums containing the term and their BM25 scores in ``field``."""
         ids, weights = self.postings(field, text)
@@ -495,7 +628,8 @@ def _segment_lengths(leaf, field: str) -> np.ndarray:  # noqa: ANN001
 class _Evaluator:
     """Evaluates a query tree to a mask of matching docnums and a relevance score per doc:
     postings read straight from the segments, BM25 over title (boosted) and body in numpy.
-    Phrases ask Whoosh which documents hold them."""
+    Phrases intersect their words' postings, then merge the words' positions (read straight
+    from the segments' posting blocks, cached per commit) in numpy."""
 
     def __init__(self, state: _State, limit: float) -> None:
         self.state = state
@@ -566,14 +700,12 @@ class _Evaluator:
                 ids, sc = self.arrays.bm25(name, stems[0])
                 self._add(mask, score, ids, sc)
             return mask
-        # A phrase: Whoosh finds where the words stand next to each other...
-        phrase = self.compiler._text(field, text)
-        with self.state.lock:
-            found = np.fromiter(self._timed(self.state.searcher.docs_for_query(phrase)),
-                                dtype=np.int64)
-        mask[found] = True
+        # A phrase: the documents where its words stand next to each other...
+        for name in fieldnames:
+            mask[self.phrase_docs(name, stems)] = True
+        mask &= self.state.fwd.live
         # ...and the phrase scores as the sum of its words.
-        if score is not None and len(found):
+        if score is not None and mask.any():
             for name in fieldnames:
                 for stem_ in dict.fromkeys(stems):
                     ids, sc = self.arrays.bm25(name, stem_)
@@ -581,11 +713,24 @@ class _Evaluator:
                     score[ids[keep]] += sc[keep]
         return mask
 
-    def _timed(self, docnums: Iterator[int]) -> Iterator[int]:
-        for i, docnum in enumerate(docnums):
-            if not i & 0x3FFF:
-                self.check_time()
-            yield docnum
+    def phrase_docs(self, field: str, words: list[str]) -> np.ndarray:
+        """Docnums where ``words`` (analysed terms of ``field``) stand at consecutive
+        positions: the documents holding every word first (postings, numpy), then the
+        words' positions (:meth:`_Arrays.position_keys`) merged in numpy."""
+        candidates: np.ndarray | None = None
+        for word in sorted(dict.fromkeys(words),
+                           key=lambda w: len(self.arrays.postings(field, w)[0])):
+            ids = self.arrays.postings(field, word)[0]
+            candidates = ids if candidates is None else \
+                np.intersect1d(candidates, ids, assume_unique=True)
+            if not len(candidates):
+                return candidates
+        self.check_time()
+        keys = {word: self.arrays.position_keys(field, word, candidates, self.check_time)
+                for word in dict.fromkeys(words)}
+        self.check_time()
+        starts = phrase_starts([keys[word] for word in words])
+        return np.unique(starts >> _POS_SHIFT)
 
     def facet_words(self, field: str, text: str, score: np.ndarray | None) -> np.ndarray:
         words = normalize_value(text).split()
@@ -595,9 +740,8 @@ class _Evaluator:
         if len(words) == 1:
             ids, _ = self.arrays.postings(field + "_w", words[0])
         else:
-            with self.state.lock:
-                ids = np.fromiter(self._timed(self.state.searcher.docs_for_query(
-                    wq.Phrase(field + "_w", words))), dtype=np.int64)
+            ids = self.phrase_docs(field + "_w", words)
+            ids = ids[self.state.fwd.live[ids]]
         mask[ids] = True
         if score is not None and len(ids):
             df = len(ids)
