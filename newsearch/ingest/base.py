@@ -110,6 +110,8 @@ _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
 
 def one_line(text: str) -> str:
     """Collapse all whitespace (newlines included) to single spaces."""
+    if text.isprintable():
+        return " ".join(text.split())  # no control character for _CONTROL to replace
     return " ".join(_CONTROL.sub(" ", text).split())
 
 
@@ -140,6 +142,8 @@ def clean_text(text: str) -> str:
     return clean_paragraphs(paragraphs_from_lines(text.split("\n")))
 
 
+_BY = re.compile(r"^by\s+", re.IGNORECASE)
+_LIST_SPLIT = re.compile(r"[,;|]")
 _AUTHOR_SPLIT = re.compile(r"\s*(?:,|;|&|\band\b|\|)\s*", re.IGNORECASE)
 _AUTHOR_SUFFIX = re.compile(
     r"\s*(?:,\s*)?\b(?:staff writer|staff reporter|correspondent|reporter|editor)s?\b.*$",
@@ -167,7 +171,7 @@ def split_authors(value: object) -> list[str]:
             out.extend(split_authors(item))
         return dedupe_values(out)
     text = one_line(str(value))
-    text = re.sub(r"^by\s+", "", text, flags=re.IGNORECASE)
+    text = _BY.sub("", text)
     names = []
     for part in _AUTHOR_SPLIT.split(text):
         words = part.lower().strip(" .-").split()
@@ -190,7 +194,7 @@ def split_list(value: object) -> list[str]:
         for item in value:
             out.extend(split_list(item))
         return dedupe_values(out)
-    return dedupe_values([one_line(p) for p in re.split(r"[,;|]", str(value)) if p.strip()])
+    return dedupe_values([one_line(p) for p in _LIST_SPLIT.split(str(value)) if p.strip()])
 
 
 def derive_title(body: str, max_chars: int = 100) -> str:

@@ -121,8 +121,13 @@ def _json_lines(text: str, ctx: ParseContext) -> list[Any]:
     return records
 
 
-def _get(record: dict[str, Any], keys: tuple[str, ...]) -> Any:
-    lowered = {str(k).lower(): v for k, v in record.items()}
+def _lowered(record: dict[str, Any]) -> dict[str, Any]:
+    """The record with lower-case keys (of two keys that differ in case only, the last wins)."""
+    return {str(k).lower(): v for k, v in record.items()}
+
+
+def _get(lowered: dict[str, Any], keys: tuple[str, ...]) -> Any:
+    """The first non-empty value of ``keys`` in a record of :func:`_lowered` keys."""
     for key in keys:
         value = lowered.get(key)
         if value not in (None, "", [], {}):
@@ -142,6 +147,7 @@ def _string(value: Any) -> str:
 
 
 def _article(record: dict[str, Any], position: int, ctx: ParseContext) -> Article | None:
+    record = _lowered(record)  # once per record, not once per field
     title = _string(_get(record, TITLE_KEYS))
     body_value = _get(record, BODY_KEYS)
     if isinstance(body_value, list):

@@ -1,0 +1,38 @@
+"""The extractor's fast paths give exactly what the plain regular expressions give."""
+
+from __future__ import annotations
+
+import random
+
+import pytest
+
+from newsearch.entities import extractor
+
+SAMPLES = [
+    "",
+    "Mr. Smith met Dr. J. Doe of the U.S. Federal Reserve Bank of New York on Monday.",
+    "the iPhone-maker's shares fell; O'Neil-Smith said: \"we're fine\" (Reuters) -",
+    "ÉCOLE Polytechnique, São Paulo and Zürich’s mayor; «Ångström» über-cool",
+    "a.B C &D x'E -F _G 9H h1 x_y é-a a—b ’tis 'twas",
+    "LONDON 1996-08-30 Leeds 2 Manchester United 1\n\nU.S.A. and the E.U. S.p.A. Co. Ltd.",
+    "tab\tSeparated\u00a0Words\u2003and\u3000More   Spaces\r\nLine Two",
+]
+ALPHABET = list("aAbBzZ .,'’-_&é É1\t\n$()ßİı") + ["Mr.", "U.S.", " of ", " and "]
+
+
+def _random_texts(n: int = 300) -> list[str]:
+    rng = random.Random(5)
+    return ["".join(rng.choice(ALPHABET) for _ in range(rng.randint(0, 60))) for _ in range(n)]
+
+
+@pytest.mark.parametrize("text", SAMPLES + _random_texts())
+def test_vocab_is_the_lower_word_regex(text: str) -> None:
+    assert extractor._vocab(text) == set(extractor._LOWER_WORD.findall(text))
+
+
+@pytest.mark.parametrize("text", SAMPLES + _random_texts())
+def test_runs_are_the_run_regex(text: str) -> None:
+    for line in text.split("\n"):
+        want = [(m.start(), m.end(), m.group()) for m in extractor.RUN_RE.finditer(line)]
+        got = [(m.start(), m.end(), m.group()) for m in extractor._runs(line)]
+        assert got == want
