@@ -78,7 +78,7 @@ from newsearch.querytree import (
 NAME = "tantivy"
 EXACT_SEGMENT_SIZE = 1 << 30
 """Candidates per segment that make a terms aggregation count every value."""
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3
 META_FILE = "newsearch.json"
 SUBDIR = "tantivy"
 
@@ -95,6 +95,10 @@ MIN_PREFIX = 2
 MAX_TOKEN_CHARS = 40
 WRITER_HEAP = 256_000_000
 AGG_CHUNK = 50_000
+COMPLEMENT_SHARE = 0.5
+"""Facet counts of a query matching more than this share of the live documents are taken as
+the whole index's counts (cached per commit) minus the counts of the documents it does not
+match: an aggregation costs in proportion to the documents it visits."""
 """Most buckets asked of one aggregation (tantivy refuses more than 65,000)."""
 RECENCY_WINDOW = 200
 """With a recency boost, this many top hits (at least) are re-ranked."""
@@ -123,8 +127,39 @@ def _stem_analyzer() -> tantivy.TextAnalyzer:
             .build())
 
 
+def _pairs_analyzer() -> tantivy.TextAnalyzer:
+    return tantivy.TextAnalyzerBuilder(tantivy.Tokenizer.whitespace()).build()
+
+
 _STEM = _stem_analyzer()
 _WORDS = _words_analyzer()
+_PAIRS = _pairs_analyzer()
+# The stems of title and body, long tokens kept (remove_long would close the gap they leave).
+_STEM_ALL = (tantivy.TextAnalyzerBuilder(tantivy.Tokenizer.simple())
+             .filter(tantivy.Filter.lowercase())
+             .filter(tantivy.Filter.stemmer("english"))
+             .build())
+
+#: Very common English words (as stems). Every two neighbouring words of which one is common
+#: are also indexed as one token ("said_the") in ``title_pairs`` / ``body_pairs``: a phrase
+#: of two words, one of them common, is then one term to look up instead of two long
+#: position lists to walk (the common-grams method of Lucene's CommonGramsFilter).
+COMMON = frozenset(w for word in (
+    "a about after all also an and are as at be been but by can could did do for from had "
+    "has have he her his how i if in into is it its just more most my new no not now of on "
+    "one only or other our out over said says say she so some than that the their them then "
+    "there these they this those to up us was we were what when which who will with would "
+    "you your").split() for w in _STEM_ALL.analyze(word))
+
+
+def pairs(text: str) -> list[str]:
+    """The common-word pairs of ``text``: ``a_b`` for neighbouring stems a, b of which one
+    is in :data:`COMMON` (stems longer than tantivy keeps are never paired)."""
+    stems = _STEM_ALL.analyze(text)
+    common = COMMON
+    return [f"{a}_{b}" for a, b in zip(stems, stems[1:], strict=False)
+            if (a in common or b in common) and len(a) < MAX_TOKEN_CHARS
+            and len(b) < MAX_TOKEN_CHARS]
 
 
 def _schema() -> tantivy.Schema:
@@ -136,6 +171,8 @@ def _schema() -> tantivy.Schema:
     sb.add_text_field("title", tokenizer_name="en_stem")
     sb.add_text_field("body", tokenizer_name="en_stem")
     sb.add_text_field("words", tokenizer_name="ns_words", index_option="basic")
+    sb.add_text_field("title_pairs", tokenizer_name="ns_pairs", index_option="freq")
+    sb.add_text_field("body_pairs", tokenizer_name="ns_pairs", index_option="freq")
     for name in ENGINE_FACETS:
         sb.add_text_field(name, tokenizer_name="raw", index_option="basic", fast=True)
     sb.add_integer_field("day", indexed=True, fast=True)
@@ -169,6 +206,7 @@ def _open_index(path: Path, create: bool) -> tantivy.Index:
     except ValueError as exc:
         raise EngineError(f"cannot open the tantivy index at {path}: {exc}") from None
     index.register_tokenizer("ns_words", _WORDS)
+    index.register_tokenizer("ns_pairs", _PAIRS)
     return index
 
 
@@ -279,6 +317,8 @@ def _document(a: Article, dup: bool = False) -> tantivy.Document:
         "title": a.title,
         "body": a.body,
         "words": [a.title, a.body],
+        "title_pairs": " ".join(pairs(a.title)),
+        "body_pairs": " ".join(pairs(a.body)),
         "chash": a.content_hash,
     }
     if dup:
@@ -513,6 +553,8 @@ class _Groups:
     ids: np.ndarray
     days: np.ndarray
     """Day (YYYYMMDD) of each group, 0 when undated."""
+    _by_facet: dict[str, tuple[np.ndarray, list[str]]] | None = None
+    """Facet -> its value ids and their displays (built on first use)."""
 
     @classmethod
     def build(cls, docs: Iterable[_DupDoc]) -> _Groups:
@@ -547,9 +589,21 @@ class _Groups:
         over.total += int(extra.sum())
         weights = np.repeat(extra, np.diff(self.indptr))
         per_value = np.bincount(self.ids, weights=weights, minlength=len(self.values))
-        for vid in np.flatnonzero(per_value):
-            name, value = self.values[vid]
-            over.values[name][value] += int(per_value[vid])
+        if self._by_facet is None:
+            by_facet: dict[str, tuple[np.ndarray, list[str]]] = {}
+            for name in ENGINE_FACETS:
+                vids = [i for i, (facet, _) in enumerate(self.values) if facet == name]
+                by_facet[name] = (np.array(vids, dtype=np.int64),
+                                  [self.values[i][1] for i in vids])
+            self._by_facet = by_facet
+        for name, (vids, displays) in self._by_facet.items():
+            if not len(vids):
+                continue
+            counts = per_value[vids]
+            hit = np.flatnonzero(counts)
+            table = over.values[name]
+            for i, n in zip(hit.tolist(), counts[hit].astype(np.int64).tolist(), strict=True):
+                table[displays[i]] += n
         dated = (extra > 0) & (self.days > 0)
         for day, n in zip(self.days[dated].tolist(), extra[dated].tolist(), strict=True):
             over.days[day] += n
@@ -569,6 +623,61 @@ class _Overcount:
     days: dict[int, int] = field(default_factory=lambda: defaultdict(int))
 
 
+@dataclass
+class _Totals:
+    """A facet's values and their counts: numbers (sorted) for the hashed fields, strings
+    for the date fields."""
+
+    keys: np.ndarray | list[str]
+    counts: np.ndarray
+    index: dict[str, int] | None = None
+    """String key -> position (the date fields; None for numbers)."""
+
+    @classmethod
+    def of(cls, buckets: list[dict[str, Any]]) -> _Totals:
+        if buckets and not isinstance(buckets[0]["key"], str):
+            pairs = sorted((int(b["key"]), b["doc_count"]) for b in buckets)
+            return cls(np.array([k for k, _ in pairs], dtype=np.int64),
+                       np.array([n for _, n in pairs], dtype=np.int64))
+        keys = [b["key"] for b in buckets]
+        return cls(keys, np.array([b["doc_count"] for b in buckets], dtype=np.int64),
+                   {k: i for i, k in enumerate(keys)})
+
+    def _positions(self, keys: list) -> np.ndarray | None:
+        if self.index is None:
+            wanted = np.array(keys, dtype=np.int64)
+            if len(self.keys) == 0:
+                return None
+            at = np.searchsorted(self.keys, wanted)
+            at[at >= len(self.keys)] = 0
+            return at if np.array_equal(self.keys[at], wanted) else None
+        try:
+            return np.array([self.index[k] for k in keys], dtype=np.int64)
+        except KeyError:
+            return None
+
+    def minus(self, buckets: list[dict[str, Any]], size: int,
+              less: dict[Any, int] | None = None) -> list[dict[str, Any]] | None:
+        """The ``size`` largest counts once the counts of ``buckets`` and then ``less`` (key
+        -> number) are taken away, as aggregation buckets; None if a key is not in this
+        table (a value newer than the table: the caller counts directly)."""
+        counts = self.counts.copy()
+        for keys, numbers in (([b["key"] for b in buckets], [b["doc_count"] for b in buckets]),
+                              (list(less or ()), list((less or {}).values()))):
+            if not keys:
+                continue
+            at = self._positions(keys)
+            if at is None:
+                return None
+            np.subtract.at(counts, at, np.array(numbers, dtype=np.int64))
+        live = np.flatnonzero(counts > 0)
+        if len(live) > size:
+            live = live[np.argpartition(-counts[live], size - 1)[:size]]
+        keys = self.keys
+        return [{"key": int(keys[i]) if self.index is None else keys[i],
+                 "doc_count": int(counts[i])} for i in live]
+
+
 class _Snapshot:
     """One committed generation: its searcher and the caches keyed to it."""
 
@@ -580,6 +689,7 @@ class _Snapshot:
         self._key_freq: dict[str, dict[str, int]] = {}
         self._canonical: dict[str, dict[str, str]] = {}
         self._hash_displays: dict[str, dict[int, str]] = {}
+        self._display_hashes: dict[str, dict[str, int]] = {}
         self.suggestions: dict[str, str | None] = {}
         self._facet_words: dict[str, list[tuple[str, str]]] = {}
         self._dups: list[str] | None = None
@@ -588,6 +698,27 @@ class _Snapshot:
         self.groups = _Groups.build(())
         self._bounds: tuple[int, int] | None | object = _MISSING
         self._vocab: dict[str, list[tuple[str, int]]] = {}
+        self._totals: dict[str, _Totals | None] = {}
+
+    # Counts over the whole index ---------------------------------------------------------
+    def totals(self, field: str) -> _Totals | None:
+        """Every value of the fast field ``field`` with its number of live documents, or None
+        when it has more values than one aggregation may return."""
+        with self._lock:
+            if field in self._totals:
+                return self._totals[field]
+        found: _Totals | None = None
+        try:
+            agg = self.searcher.aggregate(Q.all_query(), {"t": {"terms": {
+                "field": field, "size": AGG_CHUNK + 1, "segment_size": AGG_CHUNK + 1}}})
+        except ValueError:  # too many buckets
+            agg = None
+        if agg is not None and len(agg["t"]["buckets"]) <= AGG_CHUNK \
+                and not agg["t"].get("sum_other_doc_count"):
+            found = _Totals.of(agg["t"]["buckets"])
+        with self._lock:
+            self._totals[field] = found
+        return found
 
     # Facet value tables ----------------------------------------------------------------
     def displays(self, name: str) -> dict[str, list[str]]:
@@ -633,6 +764,14 @@ class _Snapshot:
                 display = self.canonical(name, key)
             counts[display] += bucket["doc_count"]
         return counts
+
+    def display_hashes(self, name: str) -> dict[str, int]:
+        """Canonical display -> value hash (the inverse of :meth:`hash_displays`)."""
+        table = self._display_hashes.get(name)
+        if table is None:
+            table = {display: h for h, display in self.hash_displays(name).items()}
+            self._display_hashes[name] = table
+        return table
 
     def hash_displays(self, name: str) -> dict[int, str]:
         """value_hash(key) -> canonical display, for the hashed facet fields."""
@@ -772,6 +911,10 @@ class TantivyEngine(Engine):
     def _text_query(self, field: str, words: Sequence[str]) -> tantivy.Query:
         if len(words) == 1:
             return Q.term_query(SCHEMA, field, words[0])
+        if len(words) == 2 and (words[0] in COMMON or words[1] in COMMON) \
+                and all(len(w) < MAX_TOKEN_CHARS for w in words):
+            # One term of the pairs field instead of two position lists.
+            return Q.term_query(SCHEMA, field + "_pairs", f"{words[0]}_{words[1]}")
         return Q.phrase_query(SCHEMA, field, list(words))
 
     def _on_text_fields(self, fields: Sequence[str], make) -> tantivy.Query:  # noqa: ANN001
@@ -1012,7 +1155,7 @@ class TantivyEngine(Engine):
                                   others))
         out = EngineResult(total=result.count - over.total, hits=hits)
         if query.facets or query.histogram:
-            self._facets(snap, query, base, over, out)
+            self._facets(snap, query, base, over, out, result.count)
         return out
 
     @staticmethod
@@ -1047,8 +1190,56 @@ class TantivyEngine(Engine):
         return out
 
     # Facets and the histogram -----------------------------------------------------------------
+    @staticmethod
+    def _aggregate(snap: _Snapshot, q: tantivy.Query, request: dict[str, Any],
+                   matched: int | None,
+                   less: dict[str, tuple[int, dict[Any, int]]] | None = None) -> dict[str, Any]:
+        """``request``'s aggregations over the documents matching ``q`` (``matched`` of
+        them, if known). The terms counts of a query that matches most of the index are the
+        index's counts minus those of the documents it does not match (exact, and cheaper:
+        an aggregation costs in proportion to the documents it visits).
+
+        ``less``: per terms aggregation, (size, display -> number): on that path the numbers
+        are taken away before the top ``size`` values are picked, and the result says so
+        (``"corrected": True``); otherwise the caller corrects the counts."""
+        live = snap.searcher.num_docs
+        terms = {name: spec for name, spec in request.items() if "terms" in spec}
+        if not terms or live < 1000:
+            return _aggregate_exact(snap.searcher, q, request)
+        if matched is None:
+            matched = snap.searcher.search(q, 1).count
+        if matched <= COMPLEMENT_SHARE * live:
+            return _aggregate_exact(snap.searcher, q, request)
+        totals = {name: snap.totals(spec["terms"]["field"]) for name, spec in terms.items()}
+        if any(t is None for t in totals.values()) \
+                or sum(len(t.counts) for t in totals.values()) > AGG_CHUNK:
+            return _aggregate_exact(snap.searcher, q, request)
+        rest = Q.boolean_query([(Occur.Must, Q.all_query()), (Occur.MustNot, q)])
+        try:
+            agg = snap.searcher.aggregate(rest, {name: {"terms": {
+                "field": spec["terms"]["field"], "size": AGG_CHUNK,
+                "segment_size": AGG_CHUNK}} for name, spec in terms.items()})
+        except ValueError:  # too many buckets after all
+            return _aggregate_exact(snap.searcher, q, request)
+        out: dict[str, Any] = {}
+        for name, spec in terms.items():
+            size, minus = (less or {}).get(name, (spec["terms"]["size"], {}))
+            if minus and name in FACET_FIELDS:
+                keys = snap.display_hashes(name)
+                if any(v not in keys for v in minus):
+                    return _aggregate_exact(snap.searcher, q, request)
+                minus = {keys[v]: n for v, n in minus.items()}
+            buckets = totals[name].minus(agg[name]["buckets"], size, minus)
+            if buckets is None:
+                return _aggregate_exact(snap.searcher, q, request)
+            out[name] = {"buckets": buckets, "corrected": name in (less or {})}
+        others = {name: spec for name, spec in request.items() if name not in terms}
+        if others:
+            out.update(snap.searcher.aggregate(q, others))
+        return out
+
     def _facets(self, snap: _Snapshot, query: EngineQuery, base: tantivy.Query,
-                over: _Overcount, out: EngineResult) -> None:
+                over: _Overcount, out: EngineResult, matched: int | None = None) -> None:
         filters = query.filters
         selected = {name: values for name, values in filters.include.items() if values}
         size = max(query.facet_limit, 1)
@@ -1080,7 +1271,11 @@ class TantivyEngine(Engine):
                 request["_month"] = {"terms": {"field": "month", "size": 5_000}}
                 request["_lo"] = {"min": {"field": "day"}}
                 request["_hi"] = {"max": {"field": "day"}}
-            agg = _aggregate_exact(snap.searcher, q, request)
+            less = {name: (size + 20, group_over.values[name]) for name in request
+                    if name in group_over.values}
+            agg = self._aggregate(snap, q, request,
+                                  matched if skip is None and group_over is over else None,
+                                  less)
             if "month" in derived:
                 agg["month"] = agg["_month"]
             if "year" in derived:
@@ -1092,6 +1287,9 @@ class TantivyEngine(Engine):
                                            for k, n in years.items()]}
             for name in names:
                 counts = snap.merged(name, agg[name]["buckets"])
+                if agg[name].get("corrected"):
+                    counted[name] = counts
+                    continue
                 for value, extra in group_over.values[name].items():
                     if value in counts:
                         counts[value] -= extra

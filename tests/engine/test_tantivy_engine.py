@@ -474,3 +474,104 @@ def test_facet_counts_are_exact_across_many_segments(tmp_path: Path) -> None:
             filters=Filters(include={"orgs": ("Target Holdings",)}), limit=1))
         assert filtered.total == expected == 22
         assert engine.stats(top=1).orgs[0].count == expected
+
+
+def _facet_table(result) -> dict:
+    return {name: [(v.value, v.count) for v in values] for name, values in
+            result.facets.items()} | {
+        "_histogram": [(b.start, b.count) for b in result.histogram],
+        "_undated": result.undated, "_total": result.total}
+
+
+def test_complement_counts_equal_direct_counts(tmp_path: Path,
+                                               monkeypatch: pytest.MonkeyPatch) -> None:
+    """A query matching most of the index counts its facets as the index's counts minus
+    those of the documents it misses: the answers must be those of counting directly,
+    duplicates, deletions, filters and commits included."""
+    people = [f"Person {chr(65 + i % 26)}{i}" for i in range(60)]
+    places = ["Lagos", "Lima", "Oslo", "Perth", "Quito"]
+    arts = []
+    for n in range(1300):
+        body = ("The council met and said the harbour plan goes ahead. " if n % 7 else
+                "Quiet week at the docks. ") + f"Item {n}."
+        month = 1 + n % 12
+        arts.append(art(n, f"Harbour report {n}", body,
+                        None if n % 50 == 0 else f"{2015 + n % 6}-{month:02d}-{1 + n % 27:02d}",
+                        people=[people[n % 60], people[(n * 7) % 60]],
+                        places=[places[n % 5]], publisher=f"Wire {n % 4}",
+                        tags=["harbour"] if n % 3 else []))
+    for n in range(20):  # copies: same story in other files
+        copy = arts[n * 11]
+        arts.append(Article(path=f"/archive/copy-{n}.txt", format="text", title=copy.title,
+                            body=copy.body, published=copy.published,
+                            file_signature=f"c{n}:1", people=copy.people,
+                            places=copy.places, publisher=copy.publisher, tags=copy.tags))
+    ix = tmp_path / "ix"
+    with open_writer(ix, engine="tantivy", rebuild=True) as w:
+        w.add(arts[:700])
+        w.commit()
+        w.add(arts[700:])
+        w.delete_paths(["/archive/003.txt", "/archive/010.txt"])
+        w.commit()
+    queries = [
+        (None, Filters()),
+        (Term("said"), Filters()),
+        (Term("harbour"), Filters(include={"places": ("Lima",)})),
+        (MatchAll(), Filters(include={"tags": ("harbour",)})),
+        (Not(Term("quiet")), Filters(exclude={"publisher": ("Wire 2",)})),
+        (Term("council"), Filters(include={"people": (people[3],), "year": ("2016",)})),
+    ]
+
+    def answers(share: float) -> list:
+        monkeypatch.setattr(te, "COMPLEMENT_SHARE", share)
+        with open_engine(ix) as e:
+            return [_facet_table(e.search(EngineQuery(
+                query=node or MatchAll(), filters=filters, facets=te.ENGINE_FACETS,
+                histogram=True, facet_limit=8))) for node, filters in queries]
+
+    direct = answers(2.0)  # never: every aggregation visits the matching documents
+    complement = answers(0.5)
+    assert direct == complement
+    # The complement path really ran: most of these queries match over half the index.
+    assert direct[0]["_total"] > 1200 and direct[1]["_total"] > 1000
+    assert sum(n for _, n in direct[0]["people"]) > 0
+
+
+def test_common_word_pairs_match_exactly_what_positions_match(tmp_path: Path) -> None:
+    """A two-word phrase with a common word is looked up as one token of the pairs field;
+    it must match the same documents as tantivy's positional phrase query, field by field,
+    and never across the end of the title and the start of the body."""
+    import random
+
+    rng = random.Random(5)
+    vocab = ["the", "of", "said", "and", "harbour", "council", "plan", "storm", "was",
+             "in", "Lagos", "says", "saying", "ships", "a", "x" * 45, "it's"]
+    arts = []
+    for n in range(300):
+        title = " ".join(rng.choice(vocab) for _ in range(rng.randint(2, 6)))
+        body = " ".join(rng.choice(vocab) for _ in range(rng.randint(5, 40)))
+        arts.append(art(n, title + " said", "The " + body))
+    ix = tmp_path / "ix"
+    with open_writer(ix, engine="tantivy", rebuild=True) as w:
+        w.add(arts)
+        w.commit()
+    with open_engine(ix) as e:
+        searcher = e._snap.searcher
+        checked = 0
+        for a in vocab:
+            for b in vocab:
+                words = te._STEM.analyze(f"{a} {b}")
+                if len(words) != 2 or not (words[0] in te.COMMON or words[1] in te.COMMON):
+                    continue
+                for field in ("title", "body"):
+                    fast = e._text_query(field, words)
+                    slow = te.Q.phrase_query(te.SCHEMA, field, list(words))
+                    got = {(h[1].segment_ord, h[1].doc) for h in searcher.search(fast, 400).hits}
+                    want = {(h[1].segment_ord, h[1].doc)
+                            for h in searcher.search(slow, 400).hits}
+                    assert got == want, (a, b, field)
+                    checked += bool(want)
+        assert checked > 50
+        # The title ends with "said" and every body starts with "The": no match across.
+        across = ids(search(e, And((Phrase("said the", field="title"),))))
+        assert all(e.get(i).title.lower().count("said the") for i in across)
