@@ -211,7 +211,7 @@ class Stats:
             self.by_kind.setdefault(kind, []).append(seconds)
             self.by_status[status] = self.by_status.get(status, 0) + 1
             if status != expected:
-                self.errors.append(f"{status} (expected {expected}) {kind} {path[:160]}")
+                self.errors.append(f"{status} (expected {expected}) {kind} {path[:400]}")
 
     def summary(self) -> dict[str, Any]:
         def ms(values: list[float]) -> dict[str, Any]:
@@ -326,16 +326,22 @@ def wait_ready(server: Server, workers: int, timeout: float = 120.0) -> bool:
     return False
 
 
-def wait_healthy(server: Server, timeout: float = 60.0) -> bool:
+def wait_healthy(server: Server, timeout: float = 60.0) -> str | None:
+    """None once ``/api/v1/health`` answers 200, else what it answered last."""
     deadline = time.monotonic() + timeout
+    last = "no answer"
     while time.monotonic() < deadline and server.proc.poll() is None:
         try:
-            if fetch(server.base, "/api/v1/health", timeout=5)[0] == 200:
-                return True
-        except OSError:
-            pass
+            status, body = fetch(server.base, "/api/v1/health", timeout=CLIENT_TIMEOUT)
+            if status == 200:
+                return None
+            return f"{status} {body[:300]!r}"  # the app answers: it will not get better
+        except OSError as exc:
+            last = repr(exc)
         time.sleep(0.2)
-    return False
+    if server.proc.poll() is not None:
+        last += f"; gunicorn exited with status {server.proc.returncode}"
+    return last
 
 
 def stop_server(server: Server) -> None:
@@ -363,8 +369,9 @@ def run_own_archive(args: argparse.Namespace) -> int:
         server = start_server(index_dir, work, args.workers, args.server_threads)
         base = server.base
         try:
-            if not wait_healthy(server):
-                print("the server did not start:", server.log.read_text())
+            problem = wait_healthy(server)
+            if problem:
+                print(f"the server did not start ({problem}):", server.log.read_text())
                 return 2
             before = json.loads(fetch(base, "/api/v1/stats")[1])["articles"]
             stop = threading.Event()
@@ -550,8 +557,11 @@ def timed_request(base: str, request: Request, stats: Stats, mix: IndexMix) -> i
         stats.add(time.perf_counter() - started, 0, request.expected,
                   f"{request.path} {exc}", request.kind)
         return None
-    stats.add(time.perf_counter() - started, status, request.expected, request.path,
-              request.kind)
+    seconds = time.perf_counter() - started
+    detail = request.path
+    if status != request.expected:  # what the server said, for the error line
+        detail += " -> " + body[:200].decode("utf-8", "replace").replace("\n", " ")
+    stats.add(seconds, status, request.expected, detail, request.kind)
     return mix.learn(request, status, body)
 
 
@@ -625,8 +635,9 @@ def run_index(args: argparse.Namespace) -> int:
             memory = {"start-up": server_memory(server.proc.pid)}
             workers_at_start = {r["pid"] for r in memory["start-up"]["processes"]
                                 if r["role"] == "worker"}
-            if not wait_healthy(server):
-                print("the server does not answer:", server.log.read_text()[-3000:])
+            problem = wait_healthy(server)
+            if problem:
+                print(f"the server does not answer ({problem}):", server.log.read_text()[-3000:])
                 return 2
             info = json.loads(fetch(server.base, "/api/v1/stats", CLIENT_TIMEOUT)[1])
             # Warm-up (not counted): every benchmark search once, in order, then the mix.
