@@ -103,16 +103,22 @@ _ALIASES: dict[str, str] | None = None
 _ALIAS_FILE = Path(__file__).resolve().parent / "entities" / "data" / "aliases.txt"
 
 
-@lru_cache(maxsize=100_000)
+#: Longer strings are not cached (a cache of long ones would only hold memory).
+_CACHED_CHARS = 200
+
+
 def _fold(value: str) -> str:
-    """Case, accents, punctuation and spacing folded; letter-dot abbreviations closed up
-    (cached: names, tags and publishers repeat from article to article)."""
+    """Case, accents, punctuation and spacing folded; letter-dot abbreviations closed up."""
     if "." in value:
         value = _LETTER_DOTS.sub(lambda m: m.group().replace(".", ""), value)
     if not value.isascii():
         value = unicodedata.normalize("NFKD", value)
         value = "".join(ch for ch in value if not unicodedata.combining(ch))
     return " ".join(_NON_WORD.sub(" ", value.casefold()).split())
+
+
+_fold_cached = lru_cache(maxsize=100_000)(_fold)
+"""``_fold``, cached: names, tags and publishers repeat from article to article."""
 
 
 def _alias_keys() -> dict[str, str]:
@@ -150,21 +156,29 @@ def normalize_value(value: str, aliases: bool = True) -> str:
     ``place:un*``), where "un" must stay the start of "United States" rather than become
     "united nations".
     """
-    text = _fold(value)
+    text = _fold_cached(value) if len(value) <= _CACHED_CHARS else _fold(value)
     if not aliases:
         return text
     return (_ALIASES if _ALIASES is not None else _alias_keys()).get(text, text)
+
+
+@lru_cache(maxsize=100_000)
+def _spaced_key(value: str) -> tuple[str, str]:
+    """(value with its spacing normalised, its :func:`normalize_value` key), cached: names,
+    tags and authors repeat from article to article."""
+    value = " ".join(value.split())  # = _SPACE.sub(" ", value).strip(): both str.isspace
+    return value, normalize_value(value)
 
 
 def dedupe_values(values: list[str]) -> list[str]:
     """Drop values whose key repeats an earlier one, keeping order and the first spelling."""
     seen: set[str] = set()
     out = []
-    aliases = _ALIASES if _ALIASES is not None else _alias_keys()
     for value in values:
-        value = " ".join(value.split())  # = _SPACE.sub(" ", value).strip()
-        key = _fold(value)
-        key = aliases.get(key, key)  # = normalize_value(value)
+        if len(value) <= _CACHED_CHARS:
+            value, key = _spaced_key(value)
+        else:
+            value, key = _spaced_key.__wrapped__(value)
         if key and key not in seen:
             seen.add(key)
             out.append(value)

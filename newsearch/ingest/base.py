@@ -11,6 +11,7 @@ import logging
 import re
 from dataclasses import dataclass, field
 from datetime import date, datetime
+from functools import lru_cache
 
 from newsearch.article import Article, dedupe_values
 from newsearch.dates import parse_date, to_iso
@@ -136,10 +137,18 @@ def paragraphs_from_lines(lines: list[str]) -> list[str]:
     return paragraphs
 
 
+#: One or more blank (empty or white-space) lines, with the line break before them.
+_BLANK_LINES = re.compile(r"\n(?:[^\S\n]*\n)+")
+
+
 def clean_text(text: str) -> str:
     """Normalise a body: control characters out, paragraphs separated by one blank line."""
     text = _CONTROL.sub("", text.replace("\r\n", "\n").replace("\r", "\n"))
-    return clean_paragraphs(paragraphs_from_lines(text.split("\n")))
+    # = clean_paragraphs(paragraphs_from_lines(text.split("\n"))), in one pass: with the
+    # control characters gone one_line is " ".join(p.split()), and a paragraph (lines up to a
+    # blank line) joined and split again is the words of its lines
+    out = [" ".join(chunk.split()) for chunk in _BLANK_LINES.split(text)]
+    return "\n\n".join(p for p in out if p)
 
 
 _BY = re.compile(r"^by\s+", re.IGNORECASE)
@@ -170,8 +179,14 @@ def split_authors(value: object) -> list[str]:
         for item in value:
             out.extend(split_authors(item))
         return dedupe_values(out)
-    text = one_line(str(value))
-    text = _BY.sub("", text)
+    text = str(value)
+    return list(_authors_in(text) if len(text) <= 300 else _authors_in.__wrapped__(text))
+
+
+@lru_cache(maxsize=50_000)
+def _authors_in(value: str) -> tuple[str, ...]:
+    """The authors of one byline string (cached: bylines repeat from article to article)."""
+    text = _BY.sub("", one_line(value))
     names = []
     for part in _AUTHOR_SPLIT.split(text):
         words = part.lower().strip(" .-").split()
@@ -180,7 +195,7 @@ def split_authors(value: object) -> list[str]:
         part = _AUTHOR_SUFFIX.sub("", part).strip(" .-")
         if part and len(part) <= 80 and any(ch.isalpha() for ch in part):
             names.append(part)
-    return dedupe_values(names)
+    return tuple(dedupe_values(names))
 
 
 def split_list(value: object) -> list[str]:
@@ -194,7 +209,14 @@ def split_list(value: object) -> list[str]:
         for item in value:
             out.extend(split_list(item))
         return dedupe_values(out)
-    return dedupe_values([one_line(p) for p in _LIST_SPLIT.split(str(value)) if p.strip()])
+    text = str(value)
+    return list(_list_in(text) if len(text) <= 300 else _list_in.__wrapped__(text))
+
+
+@lru_cache(maxsize=100_000)
+def _list_in(value: str) -> tuple[str, ...]:
+    """The values of one string of :func:`split_list` (cached: tags and names repeat)."""
+    return tuple(dedupe_values([one_line(p) for p in _LIST_SPLIT.split(value) if p.strip()]))
 
 
 def derive_title(body: str, max_chars: int = 100) -> str:

@@ -26,8 +26,20 @@ def _random_texts(n: int = 300) -> list[str]:
 
 
 @pytest.mark.parametrize("text", SAMPLES + _random_texts())
-def test_vocab_is_the_lower_word_regex(text: str) -> None:
-    assert extractor._vocab(text) == set(extractor._LOWER_WORD.findall(text))
+def test_vocab_answers_like_the_lower_word_regex(text: str) -> None:
+    want = set(extractor._LOWER_WORD.findall(text))
+    vocab = extractor._vocab(text)
+    assert {w for w in vocab if "a" <= w[0] <= "z"} == want
+    # every question _is_word asks: a capitalised word's folded form, and the text's tokens
+    asked = {w.casefold() for w in text.split()} | {w.strip(".,") for w in text.split()}
+    asked |= {"", "1x", "é", "ab", "a-b", "x'y"}
+    for word in asked:
+        assert extractor._in_vocab(word, vocab) == (word in want)
+
+
+def test_lower_words_keeps_what_a_vocab_can_hold() -> None:
+    words = frozenset(["goal", "Goal", "1st", "match-day", "é", "", "half time", "x_y"])
+    assert extractor._lower_words(words) == {"goal", "match-day", "x_y"}
 
 
 @pytest.mark.parametrize("text", SAMPLES + _random_texts())

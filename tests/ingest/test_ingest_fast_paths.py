@@ -1,0 +1,73 @@
+"""The ingest helpers' fast paths give exactly what the plain step-by-step versions give."""
+
+from __future__ import annotations
+
+import random
+
+import pytest
+
+from newsearch.article import _SPACE, content_hash, dedupe_values, normalize_value
+from newsearch.ingest.base import (
+    _CONTROL,
+    clean_paragraphs,
+    clean_text,
+    one_line,
+    paragraphs_from_lines,
+    split_list,
+)
+
+PIECES = ["a", "B", " ", "  ", "\n", "\n\n", " \n \n", "\r\n", "\r", "\t", "\x0b", "\x0c",
+          "\x1c", "\x85", "\xa0", "\u2003", "\u2028", "\x00", "\x7f", "é", "U.S.", ",", ";",
+          "|", "Xi  Jinping", "ü"]
+
+
+def _random_texts(n: int = 400) -> list[str]:
+    rng = random.Random(7)
+    return ["".join(rng.choice(PIECES) for _ in range(rng.randint(0, 30))) for _ in range(n)]
+
+
+TEXTS = ["", "One.\n\nTwo\nlines.\n \n\t\nThree\r\n\r\nFour  five", *_random_texts()]
+
+
+def _clean_text_reference(text: str) -> str:
+    text = _CONTROL.sub("", text.replace("\r\n", "\n").replace("\r", "\n"))
+    return clean_paragraphs(paragraphs_from_lines(text.split("\n")))
+
+
+@pytest.mark.parametrize("text", TEXTS)
+def test_clean_text_is_the_step_by_step_version(text: str) -> None:
+    assert clean_text(text) == _clean_text_reference(text)
+
+
+@pytest.mark.parametrize("text", TEXTS)
+def test_one_line_is_the_regex_version(text: str) -> None:
+    assert one_line(text) == " ".join(_CONTROL.sub(" ", text).split())
+
+
+@pytest.mark.parametrize("text", TEXTS)
+def test_content_hash_normalises_like_the_regex(text: str) -> None:
+    import hashlib
+
+    want = _SPACE.sub(" ", f"T\n{text}").strip().casefold()
+    assert content_hash("T", text) == hashlib.sha1(want.encode("utf-8", "surrogatepass")
+                                                   ).hexdigest()[:20]
+
+
+def _dedupe_reference(values: list[str]) -> list[str]:
+    seen: set[str] = set()
+    out = []
+    for value in values:
+        value = _SPACE.sub(" ", value).strip()
+        key = normalize_value(value)
+        if key and key not in seen:
+            seen.add(key)
+            out.append(value)
+    return out
+
+
+@pytest.mark.parametrize("text", TEXTS)
+def test_dedupe_values_is_the_reference(text: str) -> None:
+    values = [*text.split(","), "US", "U.S.", " united  states ", text, text.upper()]
+    assert dedupe_values(values) == _dedupe_reference(values)
+    got = split_list(text)
+    assert got == split_list(text) and got is not split_list(text)  # a new list each call
