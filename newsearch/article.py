@@ -86,11 +86,22 @@ def article_id(path: str, position: int = 0) -> str:
 _SPACE = re.compile(r"\s+")
 
 
+def _squeeze(text: str) -> str:
+    """``" ".join(text.split())`` (= ``_SPACE.sub(" ", text).strip()``: both split at
+    ``str.isspace`` white space), without splitting a text that is already clean but for
+    line breaks (most parsed bodies): replacing line breaks by spaces keeps its words, and a
+    printable text has no white space but the space, so one without a double space, leading or
+    trailing space is its words joined by single spaces."""
+    clean = text.replace("\n", " ") if "\n" in text else text
+    if clean.isprintable() and "  " not in clean and clean[:1] != " " and clean[-1:] != " ":
+        return clean
+    return " ".join(text.split())
+
+
 def content_hash(title: str, body: str) -> str:
     """Hash of the normalised title and body: the same story saved twice hashes the same."""
-    # " ".join(s.split()) is _SPACE.sub(" ", s).strip(): both use Unicode white space
-    # (str.isspace), and the join is much faster on long bodies.
-    text = " ".join(f"{title}\n{body}".split()).casefold()
+    # paragraphs are separated by a blank line: one line break is as good (same words)
+    text = _squeeze(f"{title}\n{body}".replace("\n\n", "\n")).casefold()
     return hashlib.sha1(text.encode("utf-8", "surrogatepass")).hexdigest()[:20]
 
 

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from functools import lru_cache
 
-from newsearch.article import Article, dedupe_values
+from newsearch.article import Article, _squeeze, dedupe_values
 from newsearch.dates import parse_date, to_iso
 
 log = logging.getLogger("newsearch.ingest")
@@ -112,7 +112,7 @@ _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
 def one_line(text: str) -> str:
     """Collapse all whitespace (newlines included) to single spaces."""
     if text.isprintable():
-        return " ".join(text.split())  # no control character for _CONTROL to replace
+        return _squeeze(text)  # no control character for _CONTROL to replace
     return " ".join(_CONTROL.sub(" ", text).split())
 
 
@@ -147,7 +147,7 @@ def clean_text(text: str) -> str:
     # = clean_paragraphs(paragraphs_from_lines(text.split("\n"))), in one pass: with the
     # control characters gone one_line is " ".join(p.split()), and a paragraph (lines up to a
     # blank line) joined and split again is the words of its lines
-    out = [" ".join(chunk.split()) for chunk in _BLANK_LINES.split(text)]
+    out = [_squeeze(chunk) for chunk in _BLANK_LINES.split(text)]
     return "\n\n".join(p for p in out if p)
 
 

@@ -71,3 +71,11 @@ def test_dedupe_values_is_the_reference(text: str) -> None:
     assert dedupe_values(values) == _dedupe_reference(values)
     got = split_list(text)
     assert got == split_list(text) and got is not split_list(text)  # a new list each call
+
+
+@pytest.mark.parametrize("text", TEXTS)
+def test_squeeze_is_split_and_join(text: str) -> None:
+    from newsearch.article import _squeeze
+
+    assert _squeeze(text) == " ".join(text.split())
+    assert _squeeze(text.replace("\n", " ")) == " ".join(text.split())
