@@ -552,6 +552,15 @@ class _Arrays:
                 self._cached -= len(old[0])
         return result
 
+    def cached_position_keys(self, field: str, text: str) -> np.ndarray | None:
+        """The term's position keys if the cache holds them."""
+        key = (field, text)
+        with self._lock:
+            hit = self._positions.get(key)
+            if hit is not None:
+                self._positions.move_to_end(key)
+            return hit
+
     def position_keys(self, field: str, text: str, candidates: np.ndarray,
                       check) -> np.ndarray:  # noqa: ANN001
         """Sorted position keys (``docnum << 32 | position``) of a term in ``field``: all of
@@ -717,20 +726,30 @@ class _Evaluator:
         """Docnums where ``words`` (analysed terms of ``field``) stand at consecutive
         positions: the documents holding every word first (postings, numpy), then the
         words' positions (:meth:`_Arrays.position_keys`) merged in numpy."""
-        candidates: np.ndarray | None = None
-        for word in sorted(dict.fromkeys(words),
-                           key=lambda w: len(self.arrays.postings(field, w)[0])):
-            ids = self.arrays.postings(field, word)[0]
-            candidates = ids if candidates is None else \
-                np.intersect1d(candidates, ids, assume_unique=True)
+        distinct = list(dict.fromkeys(words))
+        keys = {word: self.arrays.cached_position_keys(field, word) for word in distinct}
+        missing = [word for word in distinct if keys[word] is None]
+        if missing:
+            # Documents holding every word: a word's positions are read for these only when
+            # they are far fewer than its own documents.
+            postings = sorted((self.arrays.postings(field, word)[0] for word in distinct),
+                              key=len)
+            candidates = postings[0]
+            for ids in postings[1:]:
+                if not len(candidates):
+                    break
+                candidates = candidates[_in_sorted(candidates, ids)]
             if not len(candidates):
                 return candidates
+            for word in missing:
+                self.check_time()
+                keys[word] = self.arrays.position_keys(field, word, candidates,
+                                                       self.check_time)
         self.check_time()
-        keys = {word: self.arrays.position_keys(field, word, candidates, self.check_time)
-                for word in dict.fromkeys(words)}
-        self.check_time()
-        starts = phrase_starts([keys[word] for word in words])
-        return np.unique(starts >> _POS_SHIFT)
+        docs = phrase_starts([keys[word] for word in words]) >> _POS_SHIFT
+        if len(docs) > 1:  # sorted: keep the first of each run
+            docs = docs[np.concatenate(([True], docs[1:] != docs[:-1]))]
+        return docs
 
     def facet_words(self, field: str, text: str, score: np.ndarray | None) -> np.ndarray:
         words = normalize_value(text).split()
