@@ -506,11 +506,6 @@ def _strip_connectors(words: list[str]) -> list[str]:
     return words
 
 
-def _lines(title: str, body: str) -> list[str]:
-    text = f"{title}\n{body}" if title else body
-    return text.split("\n")
-
-
 @lru_cache(maxsize=50_000)
 def _pieces(words: tuple[str, ...], caps: bool) -> tuple[tuple[tuple[str, ...], bool], ...]:
     """A run split at capitalised common words ("The", "But", "Monday"), connectors trimmed:
@@ -667,8 +662,9 @@ def _mentions(title: str, body: str, lex: Lexicon) -> tuple[list[_Mention], bool
     skip = lex.stop_title
     org_cues, titles = lex.org_cues, lex.titles
     mentions: list[_Mention] = []
-    lines = [line for line in _lines(title, body) if line.strip()]
-    vocab = _vocab(f"{title}\n{body}")
+    text = f"{title}\n{body}" if title else body
+    lines = [line for line in text.split("\n") if line.strip()]
+    vocab = _vocab(text)  # (a line break is in no word: the same with or without the title's)
     sports = len(_lower_words(lex.sport_vocab).intersection(vocab)) >= 3
     business = not sports and len(_lower_words(_BUSINESS_WORDS).intersection(vocab)) >= 3
     for index, line in enumerate(lines):

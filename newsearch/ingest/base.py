@@ -143,7 +143,10 @@ _BLANK_LINES = re.compile(r"\n(?:[^\S\n]*\n)+")
 
 def clean_text(text: str) -> str:
     """Normalise a body: control characters out, paragraphs separated by one blank line."""
-    text = _CONTROL.sub("", text.replace("\r\n", "\n").replace("\r", "\n"))
+    if "\r" in text:
+        text = text.replace("\r\n", "\n").replace("\r", "\n")
+    if not text.replace("\n", "").isprintable():  # (a printable text has no control character)
+        text = _CONTROL.sub("", text)
     # = clean_paragraphs(paragraphs_from_lines(text.split("\n"))), in one pass: with the
     # control characters gone one_line is " ".join(p.split()), and a paragraph (lines up to a
     # blank line) joined and split again is the words of its lines
