@@ -128,7 +128,7 @@ def _fold(value: str) -> str:
     return " ".join(_NON_WORD.sub(" ", value.casefold()).split())
 
 
-_fold_cached = lru_cache(maxsize=100_000)(_fold)
+_fold_cached = lru_cache(maxsize=32_768)(_fold)
 """``_fold``, cached: names, tags and publishers repeat from article to article."""
 
 
@@ -173,7 +173,7 @@ def normalize_value(value: str, aliases: bool = True) -> str:
     return (_ALIASES if _ALIASES is not None else _alias_keys()).get(text, text)
 
 
-@lru_cache(maxsize=100_000)
+@lru_cache(maxsize=32_768)
 def _spaced_key(value: str) -> tuple[str, str]:
     """(value with its spacing normalised, its :func:`normalize_value` key), cached: names,
     tags and authors repeat from article to article."""

@@ -186,7 +186,7 @@ def split_authors(value: object) -> list[str]:
     return list(_authors_in(text) if len(text) <= 300 else _authors_in.__wrapped__(text))
 
 
-@lru_cache(maxsize=50_000)
+@lru_cache(maxsize=20_000)
 def _authors_in(value: str) -> tuple[str, ...]:
     """The authors of one byline string (cached: bylines repeat from article to article)."""
     text = _BY.sub("", one_line(value))
@@ -216,7 +216,7 @@ def split_list(value: object) -> list[str]:
     return list(_list_in(text) if len(text) <= 300 else _list_in.__wrapped__(text))
 
 
-@lru_cache(maxsize=100_000)
+@lru_cache(maxsize=20_000)
 def _list_in(value: str) -> tuple[str, ...]:
     """The values of one string of :func:`split_list` (cached: tags and names repeat)."""
     return tuple(dedupe_values([one_line(p) for p in _LIST_SPLIT.split(value) if p.strip()]))
