@@ -35,7 +35,6 @@ import re
 import shutil
 import threading
 import time
-from array import array
 from collections import OrderedDict
 from collections.abc import Iterable, Iterator
 from datetime import date
@@ -1585,47 +1584,11 @@ class _BatchSegmentWriter(_SyncSegmentWriter):
         self.docnum += 1
 
     def _flush_segment(self) -> None:
-        from whoosh.util.numeric import byte_to_length, length_to_byte
+        from newsearch.engine.whoosh_write_engine import write_postings
 
         self.perdocwriter.close()
         fw = self.fieldwriter
-        schema = self.schema
-        for fieldname in sorted(self._postings):
-            terms = self._postings[fieldname]
-            if not terms:
-                continue
-            # What Whoosh's length column gives back (lengths are stored as one byte).
-            lengths = {d: byte_to_length(length_to_byte(n))
-                       for d, n in self._lengths.get(fieldname, {}).items()}
-            fw.start_field(fieldname, schema[fieldname])
-            pw = fw._postwriter
-            limit = pw._blocklimit
-            if pw._byteids:  # pragma: no cover - another codec set-up
-                for tb in sorted(terms):
-                    fw.start_term(tb)
-                    for docnum, weight, vbytes in terms[tb]:
-                        fw.add(docnum, weight, vbytes, lengths.get(docnum, 0))
-                    fw.finish_term()
-                fw.finish_field()
-                continue
-            for tb in sorted(terms):
-                fw.start_term(tb)
-                plist = terms[tb]
-                # Whole blocks at once: what W3PostingsWriter.add_posting would buffer.
-                for start in range(0, len(plist), limit):
-                    if start:
-                        pw._write_block()
-                    ids, weights, values = zip(*plist[start:start + limit], strict=True)
-                    pw._ids = array("I", ids)
-                    pw._weights = array("f", weights)
-                    pw._values = [v for v in values if v]
-                    pw._maxweight = max(0, max(weights))
-                    if lengths:
-                        lens = [n for n in map(lengths.get, ids) if n]
-                        pw._minlength = min(lens) if lens else None
-                        pw._maxlength = max(lens, default=0)
-                fw.finish_term()
-            fw.finish_field()
+        write_postings(fw, self.schema, self._postings, self._lengths)
         self._postings = {}
         self._lengths = {}
         fw.close()
