@@ -389,14 +389,18 @@ def _leaf_postings(leaf, field: str, btext: bytes) -> tuple[np.ndarray, np.ndarr
     return np.concatenate(ids), np.concatenate(weights)
 
 
-POSITIONS_CACHE_KEYS = 12_000_000
-"""Positions kept by a commit's positions cache (8 bytes each: at most about 96 MB)."""
+POSITIONS_CACHE_BYTES = 128 * 1024 * 1024
+"""Memory of a commit's positions cache (position keys, 8 bytes each, and bitmaps)."""
+BITMAP_MIN_KEYS = 32_768
+"""A cached term with at least this many positions gets a :class:`PositionBitmap` the first
+time a phrase looks positions up in it."""
 RESTRICT_FACTOR = 8
 """A term whose positions are not cached is read in full (and cached) for a phrase unless
 the phrase's candidate documents are fewer than its document frequency / this factor; then
 only the blocks and postings of the candidates are decoded (and nothing is cached)."""
 _POS_SHIFT = 32
 """A position key is ``docnum << 32 | position``: sorted by document, then position."""
+_POS_MASK = (1 << _POS_SHIFT) - 1
 
 
 def _position_keys(docs: np.ndarray, values: list[bytes]) -> np.ndarray:
@@ -471,11 +475,48 @@ def _in_sorted(needles: np.ndarray, haystack: np.ndarray) -> np.ndarray:
     return haystack[idx] == needles
 
 
-def phrase_starts(keys: list[np.ndarray]) -> np.ndarray:
+class PositionBitmap:
+    """The positions of one term as a bit set over the span of each document that holds it
+    (bit ``base[doc] + position``, ``span[doc]`` = its last position + 1): membership of a
+    position key is a few gathers, where a binary search in millions of keys misses the
+    cache at every step. Built from a term's sorted position keys; about ``span / 8`` bytes
+    plus 12 bytes per document of the index."""
+
+    def __init__(self, keys: np.ndarray, ndocs: int) -> None:
+        docs = keys >> _POS_SHIFT
+        pos = keys & _POS_MASK
+        last = np.flatnonzero(np.concatenate((docs[1:] != docs[:-1], [True])))
+        self.span = np.zeros(ndocs, dtype=np.int32)
+        self.span[docs[last]] = pos[last] + 1
+        self.base = np.cumsum(self.span, dtype=np.int64) - self.span
+        bit = self.base[docs] + pos  # sorted and distinct
+        byte = bit >> 3
+        runs = np.flatnonzero(np.concatenate(([True], byte[1:] != byte[:-1])))
+        self.bits = np.zeros(int(byte[-1]) + 1 if len(byte) else 1, dtype=np.uint8)
+        # Distinct bits of one byte: their sum is their union.
+        self.bits[byte[runs]] = np.add.reduceat(
+            np.left_shift(1, bit & 7).astype(np.uint8), runs)
+        self.nbytes = self.bits.nbytes + self.span.nbytes + self.base.nbytes
+
+    def contains(self, keys: np.ndarray) -> np.ndarray:
+        """Which of ``keys`` (position keys, any order) are positions of the term."""
+        docs = keys >> _POS_SHIFT
+        inside = (docs >= 0) & (docs < len(self.span))
+        docs = np.where(inside, docs, 0)
+        pos = keys & _POS_MASK
+        ok = inside & (pos < self.span[docs])
+        bit = np.where(ok, self.base[docs] + pos, 0)
+        got = np.right_shift(self.bits[bit >> 3], (bit & 7).astype(np.uint8)) & 1
+        return ok & got.astype(bool)
+
+
+def phrase_starts(keys: list[np.ndarray],
+                  bitmaps: list[PositionBitmap | None] | None = None) -> np.ndarray:
     """Position keys where the words of a phrase start: ``s`` such that ``s + i`` is in
-    ``keys[i]`` (each sorted) for every word ``i``. Smallest array first; each step searches
-    the smaller side in the larger, so a common word costs a binary search per position of
-    the rarer one, not a pass over its own positions."""
+    ``keys[i]`` (each sorted) for every word ``i``. Smallest array first; each step looks the
+    remaining starts up in the next word's positions (its bitmap when given, else a binary
+    search), or the next word's positions up in the starts when those are fewer, so a common
+    word costs a lookup per position of the rarer one, not a pass over its own positions."""
     order = sorted(range(len(keys)), key=lambda i: len(keys[i]))
     first = order[0]
     starts = keys[first] - first
@@ -483,7 +524,10 @@ def phrase_starts(keys: list[np.ndarray]) -> np.ndarray:
         if not len(starts):
             break
         k = keys[i]
-        if len(starts) <= len(k):
+        bitmap = bitmaps[i] if bitmaps else None
+        if bitmap is not None and len(starts) <= len(k):
+            starts = starts[bitmap.contains(starts + i)]
+        elif len(starts) <= len(k):
             starts = starts[_in_sorted(starts + i, k)]
         else:
             shifted = k - i
@@ -509,7 +553,9 @@ class _Arrays:
         self._cached = 0
         self._lock = threading.Lock()
         self._positions: OrderedDict[tuple[str, str], np.ndarray] = OrderedDict()
-        self._cached_positions = 0
+        self._bitmaps: dict[tuple[str, str], PositionBitmap] = {}
+        self.positions_bytes = 0
+        """Memory held by the positions cache (keys and bitmaps)."""
 
     def field_lengths(self, field: str) -> np.ndarray:
         lengths = self.lengths.get(field)
@@ -589,15 +635,45 @@ class _Arrays:
                 if got is not None:
                     parts.append(got)
         result = np.concatenate(parts) if parts else np.zeros(0, dtype=np.int64)
-        if not restrict and len(result) <= POSITIONS_CACHE_KEYS // 2:
+        if not restrict and result.nbytes <= POSITIONS_CACHE_BYTES // 4:
             with self._lock:
                 if key not in self._positions:
                     self._positions[key] = result
-                    self._cached_positions += len(result)
-                while self._cached_positions > POSITIONS_CACHE_KEYS and self._positions:
-                    _, old = self._positions.popitem(last=False)
-                    self._cached_positions -= len(old)
+                    self.positions_bytes += result.nbytes
+                    self._evict_positions()
         return result
+
+    def position_bitmap(self, field: str, text: str) -> PositionBitmap | None:
+        """A cached term's :class:`PositionBitmap` (built on first use), or None: the term
+        is not cached or has too few positions for a bitmap to pay."""
+        key = (field, text)
+        with self._lock:
+            bitmap = self._bitmaps.get(key)
+            keys = self._positions.get(key)
+        if bitmap is not None or keys is None or len(keys) < BITMAP_MIN_KEYS:
+            return bitmap
+        bitmap = PositionBitmap(keys, self.ndocs)
+        with self._lock:
+            if key in self._positions and key not in self._bitmaps:
+                self._bitmaps[key] = bitmap
+                self.positions_bytes += bitmap.nbytes
+                self._evict_positions()
+        return bitmap
+
+    def _evict_positions(self) -> None:
+        """Drop least recently used terms until the cache fits (caller holds the lock)."""
+        while self.positions_bytes > POSITIONS_CACHE_BYTES and self._positions:
+            old_key, old = self._positions.popitem(last=False)
+            self.positions_bytes -= old.nbytes
+            bitmap = self._bitmaps.pop(old_key, None)
+            if bitmap is not None:
+                self.positions_bytes -= bitmap.nbytes
+
+    def clear_positions(self) -> None:
+        with self._lock:
+            self._positions.clear()
+            self._bitmaps.clear()
+            self.positions_bytes = 0
 
     def bm25(self, field: str, text: str) -> tuple[np.ndarray, np.ndarray]:
         """Docnums containing the term and their BM25 scores in ``field``."""
@@ -745,7 +821,10 @@ class _Evaluator:
                 keys[word] = self.arrays.position_keys(field, word, candidates,
                                                        self.check_time)
         self.check_time()
-        docs = phrase_starts([keys[word] for word in words]) >> _POS_SHIFT
+        bitmaps = {word: self.arrays.position_bitmap(field, word) for word in distinct}
+        self.check_time()
+        docs = phrase_starts([keys[word] for word in words],
+                             [bitmaps[word] for word in words]) >> _POS_SHIFT
         if len(docs) > 1:  # sorted: keep the first of each run
             docs = docs[np.concatenate(([True], docs[1:] != docs[:-1]))]
         return docs

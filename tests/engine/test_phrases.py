@@ -224,9 +224,7 @@ def test_bulk_phrase_paths_agree(bulk_indexes: dict[str, Path]) -> None:
         state = eng.state
         ev = we._Evaluator(state, 60.0)
         arrays = state.arrays
-        with arrays._lock:  # the commit's state is shared: start from an empty cache
-            arrays._positions.clear()
-            arrays._cached_positions = 0
+        arrays.clear_positions()  # the commit's state is shared: start from an empty cache
         few = ev.phrase_docs("body", ["the", "zebra"])  # "the" read for the candidates only
         assert ("body", "the") not in arrays._positions
         ev.phrase_docs("body", ["said", "the"])  # "the" read in full and cached
@@ -307,3 +305,48 @@ def test_phrases_whoosh_equals_tantivy(bulk_indexes: dict[str, Path]) -> None:
     finally:
         for eng in engines.values():
             eng.close()
+
+
+@pytest.mark.parametrize("threshold", [1, 10**9])
+def test_fast_phrases_with_and_without_bitmaps(bulk_indexes: dict[str, Path],
+                                               monkeypatch: pytest.MonkeyPatch,
+                                               threshold: int) -> None:
+    """Cached terms looked up through position bitmaps (threshold 1: every cached term has
+    one) or binary search (no bitmaps) give Whoosh's own phrase answers."""
+    we = pytest.importorskip("newsearch.engine.whoosh_engine")
+    from whoosh import query as wq
+
+    if "whoosh" not in bulk_indexes:
+        pytest.skip("no Whoosh engine")
+    monkeypatch.setattr(we, "BITMAP_MIN_KEYS", threshold)
+    eng = open_engine(bulk_indexes["whoosh"])
+    try:
+        state = eng.state
+        state.arrays.clear_positions()
+        ev = we._Evaluator(state, 60.0)
+        phrases = [[a, b] for a in FILLER for b in FILLER] + [["the", "the", "the"],
+                                                             ["said", "the", "zebra"]]
+        for words in phrases:
+            for field in ("title", "body"):
+                ours = set(ev.phrase_docs(field, words).tolist())
+                with state.lock:
+                    theirs = set(state.searcher.docs_for_query(wq.Phrase(field, words)))
+                assert ours == theirs, (field, words)
+        assert bool(state.arrays._bitmaps) == (threshold == 1)
+    finally:
+        state.arrays.clear_positions()
+        eng.close()
+
+
+def test_position_bitmap_membership() -> None:
+    we = pytest.importorskip("newsearch.engine.whoosh_engine")
+    rng = np.random.default_rng(4)
+    ndocs = 50
+    docs = rng.integers(0, ndocs, 3000)
+    keys = np.unique((docs << 32) | rng.integers(0, 300, 3000))
+    bitmap = we.PositionBitmap(keys, ndocs)
+    probe = np.unique((rng.integers(0, ndocs, 5000) << 32) | rng.integers(0, 400, 5000))
+    probe = np.concatenate([probe, keys[::7], keys[::5] + 1, [-1, -(1 << 32), 0,
+                                                              (ndocs + 3) << 32, keys[-1] + 1]])
+    assert np.array_equal(bitmap.contains(probe), np.isin(probe, keys))
+    assert bitmap.contains(keys).all()
