@@ -16,6 +16,7 @@ from pathlib import Path
 
 from newsearch.analysis import terms, words
 from newsearch.article import Article
+from newsearch.engine.prepost import prepost
 from newsearch.entities import extract_entities
 from newsearch.ingest import IngestError, read_articles
 
@@ -51,12 +52,14 @@ def file_signature(path: str | os.PathLike[str]) -> str:
 
 
 def analyze(article: Article) -> Article:
-    """Attach the analysed text (title terms, body terms, distinct unstemmed words, all from
-    ``newsearch.analysis``) to ``article`` so that an engine writer can skip the analysis: done
-    in the parser processes, it takes work off the one process that writes the index. Not
-    part of the article's data (``to_json``, equality); engines may ignore it."""
+    """Attach the analysed text to ``article`` so that an engine writer can skip the analysis:
+    done in the parser processes, it takes work off the one process that writes the index.
+    ``(title, body, words)``: the postings of the title's and the body's terms
+    (``newsearch.analysis.terms``; :class:`newsearch.engine.prepost.PrePosted`: each distinct
+    term with its frequency and encoded positions) and the distinct unstemmed words. Not part
+    of the article's data (``to_json``, equality); engines may ignore it."""
     setattr(article, ANALYSIS_ATTR, (
-        terms(article.title), terms(article.body),
+        prepost(terms(article.title)), prepost(terms(article.body)),
         list(dict.fromkeys(words(f"{article.title}\n{article.body}")))))
     return article
 

@@ -75,6 +75,7 @@ from newsearch.engine.forward import (
     evaluate,
     top_values,
 )
+from newsearch.engine.prepost import PrePosted
 
 log = logging.getLogger(__name__)
 
@@ -1603,7 +1604,18 @@ class _BatchSegmentWriter(_SyncSegmentWriter):
                     if terms is None:
                         terms = postings[fieldname] = {}
                     fmt = field.format
-                    if isinstance(value, list) and type(fmt) is formats.Positions:
+                    if type(value) is PrePosted and type(fmt) is formats.Positions:
+                        # Counted and encoded in a parser process (newsearch.pipeline.analyze).
+                        length, tbs, freqs, vals = value
+                        fb = fmt.field_boost
+                        for tb, freq, vbytes in zip(tbs, freqs, vals, strict=True):
+                            item = (docnum, freq * fb, vbytes)
+                            got = terms.get(tb)
+                            if got is None:
+                                terms[tb] = [item]
+                            else:
+                                got.append(item)
+                    elif isinstance(value, list) and type(fmt) is formats.Positions:
                         poses: dict[str, list[int]] = {}
                         for pos, text in enumerate(value):
                             got = poses.get(text)
