@@ -441,7 +441,7 @@ def _leaf_position_keys(leaf, field: str, btext: bytes, offset: int,  # noqa: AN
     blocks = 0
     while m.is_active():
         blocks += 1
-        if not blocks & 63:
+        if blocks & 63 == 1:  # the first block, then every 64th
             check()
         max_id = m.block_max_id()
         if want is not None:

@@ -350,3 +350,36 @@ def test_position_bitmap_membership() -> None:
                                                               (ndocs + 3) << 32, keys[-1] + 1]])
     assert np.array_equal(bitmap.contains(probe), np.isin(probe, keys))
     assert bitmap.contains(keys).all()
+
+
+def test_time_limit_stops_position_reads(bulk_indexes: dict[str, Path]) -> None:
+    """The query time limit is checked while positions are read; nothing half-read is
+    cached, and the next query reads them again."""
+    we = pytest.importorskip("newsearch.engine.whoosh_engine")
+    from newsearch.engine import QueryTooExpensive
+
+    if "whoosh" not in bulk_indexes:
+        pytest.skip("no Whoosh engine")
+    eng = open_engine(bulk_indexes["whoosh"])
+    try:
+        arrays = eng.state.arrays
+        arrays.clear_positions()
+        calls = []
+
+        def expired() -> None:
+            calls.append(1)
+            raise QueryTooExpensive("the query ran for more than 0 s")
+
+        everyone = np.arange(eng.state.fwd.ndocs)
+        with pytest.raises(QueryTooExpensive):
+            arrays.position_keys("body", "the", everyone, expired)
+        assert calls and arrays.cached_position_keys("body", "the") is None
+        keys = arrays.position_keys("body", "the", everyone, lambda: None)
+        assert len(keys) > 1000 and arrays.cached_position_keys("body", "the") is keys
+        ev = we._Evaluator(eng.state, 60.0)
+        ev.deadline = 0.0
+        with pytest.raises(QueryTooExpensive, match="ran for more than"):
+            ev.phrase_docs("body", ["the", "zebra"])
+    finally:
+        eng.state.arrays.clear_positions()
+        eng.close()
