@@ -391,7 +391,9 @@ def _leaf_postings(leaf, field: str, btext: bytes) -> tuple[np.ndarray, np.ndarr
 
 
 POSITIONS_CACHE_BYTES = 128 * 1024 * 1024
-"""Memory of a commit's positions cache (position keys, 8 bytes each, and bitmaps)."""
+"""Memory of a commit's positions cache (position keys, 8 bytes each, and bitmaps). One term
+may take half of it (8M positions: a word 80 times in each of 100,000 articles); a term with
+more positions is read again by each phrase that needs it."""
 BITMAP_MIN_KEYS = 32_768
 """A cached term with at least this many positions gets a :class:`PositionBitmap` the first
 time a phrase looks positions up in it."""
@@ -636,7 +638,7 @@ class _Arrays:
                 if got is not None:
                     parts.append(got)
         result = np.concatenate(parts) if parts else np.zeros(0, dtype=np.int64)
-        if not restrict and result.nbytes <= POSITIONS_CACHE_BYTES // 4:
+        if not restrict and result.nbytes <= POSITIONS_CACHE_BYTES // 2:
             with self._lock:
                 if key not in self._positions:
                     self._positions[key] = result
