@@ -1108,6 +1108,8 @@ def _merge(annotations: dict[str, list[str]], found: list[str], attr: str) -> li
     own = dedupe_values(annotations[attr])
     if not any(annotations.values()):
         return found
+    if not found:
+        return own  # (= dedupe_values(list(own)): a deduplicated list dedupes to itself)
     ann_keys = [_value_key(a).split() for a in own]
     other_keys = {_value_key(v) for other in _ATTRS if other != attr for v in annotations[other]}
     out = list(own)

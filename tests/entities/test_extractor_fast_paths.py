@@ -48,3 +48,12 @@ def test_runs_are_the_run_regex(text: str) -> None:
         want = [(m.start(), m.end(), m.group()) for m in extractor.RUN_RE.finditer(line)]
         got = [(m.start(), m.end(), m.group()) for m in extractor._runs(line)]
         assert got == want
+
+
+@pytest.mark.parametrize("text", SAMPLES + _random_texts(100))
+def test_dedupe_values_is_idempotent(text: str) -> None:
+    """``_merge`` returns the deduplicated annotations as they are when nothing was found."""
+    from newsearch.article import dedupe_values
+
+    once = dedupe_values([*text.split(","), *text.split(), "US", "U.S.", " US "])
+    assert dedupe_values(once) == once
