@@ -101,8 +101,13 @@ def _squeeze(text: str) -> str:
 def content_hash(title: str, body: str) -> str:
     """Hash of the normalised title and body: the same story saved twice hashes the same."""
     # paragraphs are separated by a blank line: one line break is as good (same words)
-    text = _squeeze(f"{title}\n{body}".replace("\n\n", "\n")).casefold()
-    return hashlib.sha1(text.encode("utf-8", "surrogatepass")).hexdigest()[:20]
+    return _words_hash(_squeeze(f"{title}\n{body}".replace("\n\n", "\n")))
+
+
+def _words_hash(words: str) -> str:
+    """:func:`content_hash` of a title and body whose words, in order and joined by single
+    spaces, are ``words`` (a parser that has them at hand skips a pass over the body)."""
+    return hashlib.sha1(words.casefold().encode("utf-8", "surrogatepass")).hexdigest()[:20]
 
 
 #: Letter-dot abbreviations: "U.S.", "U.N.", "E.U." (one key with "US", "UN", "EU").

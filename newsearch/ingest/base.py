@@ -143,6 +143,12 @@ _BLANK_LINES = re.compile(r"\n(?:[^\S\n]*\n)+")
 
 def clean_text(text: str) -> str:
     """Normalise a body: control characters out, paragraphs separated by one blank line."""
+    return "\n\n".join(_clean_text_paragraphs(text))
+
+
+def _clean_text_paragraphs(text: str) -> list[str]:
+    """The paragraphs of :func:`clean_text` (each non-empty, its words joined by single
+    spaces)."""
     if "\r" in text:
         text = text.replace("\r\n", "\n").replace("\r", "\n")
     if not text.replace("\n", "").isprintable():  # (a printable text has no control character)
@@ -151,7 +157,7 @@ def clean_text(text: str) -> str:
     # control characters gone one_line is " ".join(p.split()), and a paragraph (lines up to a
     # blank line) joined and split again is the words of its lines
     out = [_squeeze(chunk) for chunk in _BLANK_LINES.split(text)]
-    return "\n\n".join(p for p in out if p)
+    return [p for p in out if p]
 
 
 _BY = re.compile(r"^by\s+", re.IGNORECASE)

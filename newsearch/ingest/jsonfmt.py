@@ -34,13 +34,13 @@ import json
 from datetime import UTC
 from typing import Any
 
-from newsearch.article import Article
+from newsearch.article import Article, _words_hash
 from newsearch.ingest.base import (
     NO_BODY,
     PARSE_ERROR,
     IngestError,
     ParseContext,
-    clean_text,
+    _clean_text_paragraphs,
     derive_title,
     one_line,
     split_authors,
@@ -152,7 +152,8 @@ def _article(record: dict[str, Any], position: int, ctx: ParseContext) -> Articl
     body_value = _get(record, BODY_KEYS)
     if isinstance(body_value, list):
         body_value = "\n\n".join(str(v) for v in body_value if v)
-    body = clean_text(str(body_value)) if body_value is not None else ""
+    paragraphs = _clean_text_paragraphs(str(body_value)) if body_value is not None else []
+    body = "\n\n".join(paragraphs)  # = clean_text(str(body_value))
     if not title and not body:
         ctx.warn(f"record {position}: no title and no text, skipped")
         return None
@@ -163,9 +164,15 @@ def _article(record: dict[str, Any], position: int, ctx: ParseContext) -> Articl
         published, date_source = _epoch(date_value, ctx)
     else:
         published, date_source = ctx.date(_string(date_value), "metadata")
+    # The title as the Article gets it (ParseContext.article) and the paragraphs are each
+    # their words joined by single spaces: all of them, the empty title left out, are the
+    # words content_hash joins; without the pass over the body it would make.
+    shown_title = one_line(title)
+    words = " ".join([shown_title, *paragraphs] if shown_title else paragraphs)
     return ctx.article(
         "json",
         position,
+        content_hash=_words_hash(words),
         title=title,
         body=body,
         url=_string(_get(record, URL_KEYS)),

@@ -79,3 +79,20 @@ def test_squeeze_is_split_and_join(text: str) -> None:
 
     assert _squeeze(text) == " ".join(text.split())
     assert _squeeze(text.replace("\n", " ")) == " ".join(text.split())
+
+
+def test_json_articles_hash_as_content_hash_does() -> None:
+    """The JSON parser hashes the words it has at hand: the same hash as content_hash."""
+    import json
+
+    from newsearch.ingest import jsonfmt
+    from newsearch.ingest.base import ParseContext
+
+    texts = TEXTS[:120]
+    records = [{"title": t, "text": u} for t, u in zip(texts, reversed(texts), strict=True)]
+    records += [{"text": "First sentence here.  Second\n\none."}, {"title": "Only\x00a title"},
+                {"title": " ", "text": ["a", "b\r\nc", ""]}]
+    articles = jsonfmt.parse(json.dumps(records), ParseContext(path="/x.json"))
+    assert len(articles) > 100
+    for article in articles:
+        assert article.content_hash == content_hash(article.title, article.body)
