@@ -13,10 +13,11 @@ library. Design (docs/indexing.md; measured facts in ``../shared/notes``):
   value of a document: the source of the forward index.
 - Reading: one shared :class:`_State` per index directory and commit: an open searcher, a
   :class:`newsearch.engine.forward.ForwardIndex` (built from columns, decoded once per
-  segment) and :class:`_Arrays` (field lengths, cached postings). :class:`_Evaluator` answers
-  a query tree with numpy (postings read block by block, BM25 over title and body; phrases
-  as a merge of position arrays, :func:`phrase_starts`); filters, collapse, facet counts,
-  histogram and date sorts are numpy too.
+  segment) and :class:`_Arrays` (field lengths, cached postings and positions).
+  :class:`_Evaluator` answers a query tree with numpy (postings read block by block, BM25
+  over title and body; phrases as a merge of position arrays read straight from the posting
+  blocks, :func:`phrase_starts`); filters, collapse, facet counts, histogram and date sorts
+  are numpy too.
   Handles (:class:`WhooshEngine`) are cheap, so a request may open its own.
 - Writing: one writer at a time (our own ``write.lock``, a flock holding the writer's pid),
   buffered adds and deletes written by one Whoosh segment writer per commit, whose segment
@@ -553,7 +554,8 @@ def phrase_starts(keys: list[np.ndarray],
 
 
 class _Arrays:
-    """Per-commit arrays for scoring: field lengths, and a cache of term postings."""
+    """Per-commit arrays for scoring: field lengths, a cache of term postings, and a cache
+    of term positions for phrases (sorted position keys, and bitmaps of the common terms)."""
 
     def __init__(self, reader, ndocs: int, live: np.ndarray,  # noqa: ANN001
                  io_lock: threading.RLock) -> None:
@@ -1580,6 +1582,11 @@ class _SyncSegmentWriter(_SyncMixin, SegmentWriter):
     pass
 
 
+FAST_MERGE = True
+"""Merges through :class:`_BatchSegmentWriter` (postings streamed term by term); False:
+Whoosh's own merge (the reference the tests compare with)."""
+
+
 class _BatchSegmentWriter(_SyncSegmentWriter):
     """The segment writer of a commit's batch of new documents: Whoosh's own writer with a
     faster posting path. Whoosh sends every posting of every document through a sorting
@@ -1595,9 +1602,28 @@ class _BatchSegmentWriter(_SyncSegmentWriter):
         super().__init__(*args, **kwargs)
         self._postings: dict[str, dict[bytes, list]] = {}
         self._lengths: dict[str, dict[int, int]] = {}
+        self._merged: list = []
 
     def add_reader(self, reader):  # noqa: ANN001, ANN201
-        raise NotImplementedError("_BatchSegmentWriter writes new documents only")
+        """Merge a segment: stored fields and columns the Whoosh way, postings streamed term
+        by term at flush (``whoosh_write_engine.merge_postings``) instead of through
+        Whoosh's pool one posting at a time (about 8 ms of CPU per article)."""
+        from whoosh.reading import SegmentReader
+
+        from newsearch.engine.whoosh_write_engine import merged_lengths
+
+        self._check_state()
+        if self._postings:
+            raise ValueError("_BatchSegmentWriter: merge segments or add documents, not both")
+        basedoc = self.docnum
+        names = set(self.schema.names()) | {
+            f for f in reader.indexed_field_names() if f in self.schema}
+        docmap = self.write_per_doc(names, reader)
+        merged_lengths(reader, basedoc, docmap, self.schema, self._lengths)
+        # The caller closes ``reader`` at once: the postings are read at flush.
+        self._merged.append((SegmentReader(self.storage, self.schema, reader.segment()),
+                             basedoc, docmap))
+        self._added = True
 
     def add_document(self, **fields):  # noqa: ANN003, ANN201
         self._check_state()
@@ -1695,6 +1721,15 @@ class _BatchSegmentWriter(_SyncSegmentWriter):
 
         self.perdocwriter.close()
         fw = self.fieldwriter
+        if self._merged:
+            from newsearch.engine.whoosh_write_engine import merge_postings
+
+            try:
+                merge_postings(fw, self.schema, self._merged, self._lengths)
+            finally:
+                for reader, _, _ in self._merged:
+                    reader.close()
+                self._merged = []
         write_postings(fw, self.schema, self._postings, self._lengths)
         self._postings = {}
         self._lengths = {}
@@ -1868,7 +1903,9 @@ class WhooshWriter(EngineWriter):
         merge, _ = plan_merge(self.ix._segments())
         if len(merge) < 2 and not any(seg.has_deletions() for seg in merge):
             return
-        merger = _SyncSegmentWriter(self.ix, limitmb=256)
+        merger = (_BatchSegmentWriter(self.ix, limitmb=256,
+                                      codec=whoosh3.W3Codec(inlinelimit=INLINE_LIMIT))
+                  if FAST_MERGE else _SyncSegmentWriter(self.ix, limitmb=256))
         merger.synced = self._synced
         try:
             merger.commit(mergetype=tiered_merge)
