@@ -94,8 +94,7 @@ SETTINGS: tuple[Setting, ...] = (
     Setting(
         "batch_size",
         0,
-        "Articles per index commit while indexing (0: the engine's default, 500 for Whoosh "
-        "and 5,000 for tantivy).",
+        "Articles per index commit while indexing (0: the engine's default, 5,000).",
         _non_negative_int,
     ),
     Setting("jobs", 0, "Parser processes while indexing (0: one per core).", int),
