@@ -406,3 +406,38 @@ def test_position_lists_decode_in_one_call() -> None:
     for protocol in (1, 4):
         odd = values[:2] + [b"\x00\x00\x00\x02" + pickle.dumps([4, 1], protocol)]
         assert list(we._decode_position_lists(odd)) == [[0], [3], [4, 1]]
+
+
+def test_fast_phrases_on_the_indexed_samples(index_dir: Path, engine_name: str) -> None:
+    """On the index the real indexer built from samples/ (postings made in the parser
+    processes), phrases taken from the stored articles match Whoosh's own phrase query."""
+    if engine_name != "whoosh":
+        pytest.skip("Whoosh's fast phrase path")
+    we = pytest.importorskip("newsearch.engine.whoosh_engine")
+    from whoosh import query as wq
+
+    from newsearch.analysis import tokenize
+
+    eng = open_engine(index_dir)
+    try:
+        state = eng.state
+        ev = we._Evaluator(state, 60.0)
+        rng = random.Random(9)
+        phrases = [["the", "the"], ["said", "the"], ["of", "the"]]
+        for docnum in range(min(state.fwd.ndocs, 40)):
+            toks = [t.text for t in tokenize(state.searcher.stored_fields(docnum).get("body")
+                                             or "")]
+            if len(toks) > 4:
+                i = rng.randrange(len(toks) - 2)
+                phrases += [toks[i:i + 2], toks[i:i + 3], [toks[i + 1], toks[i]]]
+        matched = 0
+        for words in phrases:
+            for field in ("title", "body"):
+                ours = set(ev.phrase_docs(field, words).tolist())
+                with state.lock:
+                    theirs = set(state.searcher.docs_for_query(wq.Phrase(field, words)))
+                assert ours == theirs, (field, words)
+                matched += bool(ours)
+        assert matched > 10
+    finally:
+        eng.close()
