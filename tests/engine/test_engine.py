@@ -367,6 +367,13 @@ def test_more_like_this_excludes_itself_and_its_copies(eng) -> None:  # noqa: AN
     assert eng.more_like_this("nope") == []
 
 
+def test_more_like_this_finds_stories_sharing_rare_words(eng) -> None:  # noqa: ANN001
+    # The sanctions story shares "sanctions" with the Putin story, nothing with the bridge.
+    similar = [h.article.id for h in eng.more_like_this(ARTICLES[3].id, limit=5)]
+    assert similar and similar[0] == ARTICLES[0].id
+    assert ARTICLES[1].id not in similar and ARTICLES[2].id not in similar
+
+
 def test_facet_values_prefix_on_any_word(eng) -> None:  # noqa: ANN001
     vals = {fv.value: fv.count for fv in eng.facet_values("people", "jin")}
     assert vals == {"Xi Jinping": 2, "Jinping Zhou": 1}
