@@ -1620,8 +1620,9 @@ class _BatchSegmentWriter(_SyncSegmentWriter):
     term as they come (pre-analysed token lists are counted directly, without Whoosh's
     token objects), field lengths are remembered, and the terms are written field by field
     in sorted order through the same codec, so the segment is the one Whoosh would write.
-    Used only for added documents: merges (``add_reader``) go through plain
-    :class:`_SyncSegmentWriter`."""
+    It also merges (``add_reader``): stored fields and columns the Whoosh way, postings
+    streamed term by term (``whoosh_write_engine.merge_postings``); a writer either adds
+    documents or merges segments."""
 
     def __init__(self, *args, **kwargs) -> None:  # noqa: ANN002, ANN003
         super().__init__(*args, **kwargs)

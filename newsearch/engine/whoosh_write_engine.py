@@ -21,8 +21,11 @@ the Python work per term is less:
 
 from __future__ import annotations
 
+import heapq
 from array import array
+from collections.abc import Iterable
 from hashlib import md5
+from operator import itemgetter
 from pickle import dumps
 
 from whoosh.codec import whoosh3
@@ -53,18 +56,106 @@ def write_postings(fw, schema, postings: dict[str, dict[bytes, list[Posting]]], 
     for fieldname in sorted(postings):
         terms = postings[fieldname]
         if terms:
-            _write_field(fw, fieldname, schema[fieldname], terms,
+            _write_field(fw, fieldname, schema[fieldname],
+                         ((tb, terms[tb]) for tb in sorted(terms)),
                          stored_lengths(lengths.get(fieldname, {})))
 
 
-def _write_field(fw, fieldname: str, fieldobj, terms: dict[bytes, list[Posting]],  # noqa: ANN001
+def merged_lengths(reader, basedoc: int, docmap: dict[int, int] | None, schema,  # noqa: ANN001
+                   lengths: dict[str, dict[int, int]]) -> None:
+    """Record the scorable fields' lengths of a segment being merged (``reader``, its live
+    documents renumbered from ``basedoc`` or by ``docmap``) into ``lengths``."""
+    live = list(reader.all_doc_ids())
+    new = [basedoc + d for d in live] if docmap is None else [docmap[d] for d in live]
+    for fieldname in reader.indexed_field_names():
+        if fieldname not in schema or not schema[fieldname].scorable:
+            continue
+        got = lengths.setdefault(fieldname, {})
+        length = reader.doc_field_length
+        for d, nd in zip(live, new, strict=True):
+            n = length(d, fieldname, 0)
+            if n:
+                got[nd] = n
+
+
+def merge_postings(fw, schema, sources: list, lengths: dict[str, dict[int, int]]) -> None:  # noqa: ANN001
+    """Write the postings of the segments being merged, streamed term by term: ``sources``
+    are ``(reader, basedoc, docmap)`` in document order (``docmap``: old -> new docnum of
+    the live documents when the segment has deletions, else None: ``basedoc + docnum``).
+    Only the terms of one field of each segment are held at a time."""
+    fields_ = sorted({f for reader, _, _ in sources for f in reader.indexed_field_names()
+                      if f in schema})
+    for fieldname in fields_:
+        fieldobj = schema[fieldname]
+        streams = [_segment_terms(reader, fieldname, fieldobj.format, i)
+                   for i, (reader, _, _) in enumerate(sources)]
+        _write_field(fw, fieldname, fieldobj,
+                     _merged_terms(heapq.merge(*streams, key=itemgetter(0)), sources,
+                                   fieldobj.format),
+                     stored_lengths(lengths.get(fieldname, {})))
+
+
+def _segment_terms(reader, fieldname: str, fmt, index: int):  # noqa: ANN001, ANN202
+    """``(term bytes, source index, term info)`` of one field of a segment, in term order."""
+    terms = reader._terms
+    if fieldname not in terms.indexed_field_names():
+        return
+    for (fname, tb), terminfo in terms.items_from(fieldname, b""):
+        if fname != fieldname:
+            return
+        yield tb, index, terminfo
+
+
+def _merged_terms(items, sources: list, fmt):  # noqa: ANN001, ANN202
+    """Group the merged term stream: ``(term bytes, postings)`` with renumbered documents."""
+    current: bytes | None = None
+    plist: list[Posting] = []
+    for tb, index, terminfo in items:
+        if tb != current:
+            if plist:
+                yield current, plist
+            current, plist = tb, []
+        reader, basedoc, docmap = sources[index]
+        for ids, weights, values in _blocks(reader, terminfo, fmt):
+            if not values:
+                values = (b"",) * len(ids)
+            elif len(values) != len(ids):  # pragma: no cover - a corrupt segment
+                raise ValueError(f"term {tb!r}: {len(ids)} postings, {len(values)} values")
+            if docmap is None:
+                plist.extend(zip([basedoc + d for d in ids], weights,
+                                 [v or b"" for v in values], strict=True))
+            else:
+                for d, w, v in zip(ids, weights, values, strict=True):
+                    nd = docmap.get(d)
+                    if nd is not None:
+                        plist.append((nd, w, v or b""))
+    if plist:
+        yield current, plist
+
+
+def _blocks(reader, terminfo, fmt):  # noqa: ANN001, ANN202
+    """``(ids, weights, values)`` of each posting block of a term (one for an inlined list)."""
+    if terminfo.is_inlined():
+        yield terminfo.inlined_postings()
+        return
+    offset, length = terminfo.extent()
+    m = whoosh3.W3LeafMatcher(reader._terms._postfile, offset, length, fmt)
+    while m.is_active():
+        m._read_ids()
+        m._read_weights()
+        m._read_values()
+        yield m._ids, m._weights, m._values
+        m._next_block()
+
+
+def _write_field(fw, fieldname: str, fieldobj, items: Iterable[tuple[bytes, list[Posting]]],  # noqa: ANN001, E501
                  lengths: dict[int, int]) -> None:
     fw.start_field(fieldname, fieldobj)
     pw = fw._postwriter
     if pw._byteids:  # pragma: no cover - another codec set-up: Whoosh's own way
-        for tb in sorted(terms):
+        for tb, plist in items:
             fw.start_term(tb)
-            for docnum, weight, vbytes in terms[tb]:
+            for docnum, weight, vbytes in plist:
                 fw.add(docnum, weight, vbytes, lengths.get(docnum, 0))
             fw.finish_term()
         fw.finish_field()
@@ -84,8 +175,7 @@ def _write_field(fw, fieldname: str, fieldobj, terms: dict[bytes, list[Posting]]
     rows: list[bytes] = []
     offsets: list[int] = []
     key = lastkey
-    for tb in sorted(terms):
-        plist = terms[tb]
+    for tb, plist in items:
         n = len(plist)
         key = prefix + tb
         if key <= lastkey:
