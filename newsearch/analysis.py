@@ -60,8 +60,13 @@ def tokenize(text: str) -> Iterator[Token]:
 
 
 def terms(text: str) -> list[str]:
-    """The stemmed terms of ``text``, in order."""
-    return [token.text for token in tokenize(text)]
+    """The stemmed terms of ``text``, in order (the texts of :func:`tokenize`'s tokens)."""
+    out = []
+    for word in WORD.findall(text):
+        word = word.lower()
+        if len(word) <= MAX_TOKEN_CHARS:
+            out.append(stem(word))
+    return out
 
 
 def words(text: str) -> list[str]:

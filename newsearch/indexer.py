@@ -24,6 +24,7 @@ Exit statuses (:attr:`IndexSummary.exit_status`, also the CLI's):
 
 from __future__ import annotations
 
+import functools
 import logging
 import multiprocessing
 import multiprocessing.context
@@ -37,6 +38,7 @@ from dataclasses import dataclass, field
 from itertools import islice
 from pathlib import Path
 
+from newsearch.article import Article
 from newsearch.engine import EngineError, IndexLocked, open_writer
 from newsearch.ingest.walk import iter_files
 from newsearch.pipeline import FileResult, file_signature, process_chunk, process_file
@@ -120,6 +122,13 @@ def storable_path(path: str) -> str:
     if not _ESCAPED_BYTE.search(path):
         return path
     return _ESCAPED_BYTE.sub(lambda m: chr(ord(m.group()) - 0xDC80 + 0xF780), path)
+
+
+def _prepare(engine_prepare: Callable[[Article], object], article: Article) -> None:
+    """In a parser process: the article's path as stored, then the engine writer's own
+    preparation (``EngineWriter.prepare``), so that the one writing process does less."""
+    article.path = storable_path(article.path)
+    engine_prepare(article)
 
 
 def _under(path: str, roots: Sequence[str]) -> bool:
@@ -206,7 +215,8 @@ def _chunks(paths: Sequence[str], jobs: int) -> list[Sequence[str]]:
 
 def parse_files(paths: Sequence[str], *, jobs: int = 0, date_order: str = "mdy",
                 max_bytes: int = 50 * 2**20, analyze_text: bool = False,
-                ahead: int = 0) -> Iterator[FileResult]:
+                ahead: int = 0,
+                prepare: Callable[[Article], object] | None = None) -> Iterator[FileResult]:
     """:func:`newsearch.pipeline.process_file` over ``paths``, in order, across ``jobs``
     worker processes (0: one per core), with a bounded number of chunks in flight.
 
@@ -245,7 +255,7 @@ def parse_files(paths: Sequence[str], *, jobs: int = 0, date_order: str = "mdy",
             return
         try:
             inflight.append((part, pool.submit(process_chunk, list(part), date_order,
-                                               max_bytes, analyze_text)))
+                                               max_bytes, analyze_text, prepare)))
         except Exception:  # noqa: BLE001 - a broken pool: go on in this process
             broken = True
             inflight.append((part, None))
@@ -369,9 +379,11 @@ def _run(writer, roots: list[str], summary: IndexSummary, *, rebuild: bool,  # n
     if progress:
         progress(0, total)
     analyze_text = bool(getattr(writer, "accepts_analysis", False))
+    engine_prepare = getattr(writer, "prepare", None)
+    prepare = functools.partial(_prepare, engine_prepare) if engine_prepare else None
     for done, result in enumerate(parse_files(todo, jobs=jobs, date_order=date_order,
                                               max_bytes=max_bytes, analyze_text=analyze_text,
-                                              ahead=batch_size),
+                                              ahead=batch_size, prepare=prepare),
                                   1):
         path = storable_path(result.path)
         if result.skipped:

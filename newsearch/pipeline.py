@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import logging
 import os
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -65,10 +65,13 @@ def analyze(article: Article) -> Article:
 
 
 def process_file(path: Path | str, *, date_order: str = "mdy",
-                 max_bytes: int = 50 * 2**20, analyze_text: bool = False) -> FileResult:
+                 max_bytes: int = 50 * 2**20, analyze_text: bool = False,
+                 prepare: Callable[[Article], object] | None = None) -> FileResult:
     """Read ``path`` and extract the entities of its articles; never raises for a bad file.
 
-    ``analyze_text`` also pre-analyses each article's text (:func:`analyze`)."""
+    ``analyze_text`` also pre-analyses each article's text (:func:`analyze`); ``prepare`` is
+    then called on each article (an engine writer's preparation, run in the parser
+    processes: it must be picklable, e.g. a module-level function)."""
     shown = str(Path(path).absolute())
     try:
         articles = read_articles(path, date_order=date_order, max_bytes=max_bytes)
@@ -86,6 +89,8 @@ def process_file(path: Path | str, *, date_order: str = "mdy",
             extract_entities(article)
             if analyze_text:
                 analyze(article)
+            if prepare is not None:
+                prepare(article)
     except Exception as exc:  # noqa: BLE001
         log.exception("entity extraction failed on %s", shown)
         return FileResult(shown, "", skipped=INTERNAL_ERROR,
@@ -95,7 +100,8 @@ def process_file(path: Path | str, *, date_order: str = "mdy",
 
 
 def process_chunk(paths: Sequence[str], date_order: str, max_bytes: int,
-                  analyze_text: bool = False) -> list[FileResult]:
+                  analyze_text: bool = False,
+                  prepare: Callable[[Article], object] | None = None) -> list[FileResult]:
     """:func:`process_file` over several files (one task of a worker process)."""
     return [process_file(p, date_order=date_order, max_bytes=max_bytes,
-                         analyze_text=analyze_text) for p in paths]
+                         analyze_text=analyze_text, prepare=prepare) for p in paths]

@@ -215,8 +215,12 @@ def test_parallel_parsing_gives_the_same_index(tmp_path: Path, engine_name: str)
     s1 = update_index([root], tmp_path / "ix1", engine=engine_name, jobs=1)
     s2 = update_index([root], tmp_path / "ix2", engine=engine_name, jobs=2)
     assert s1.articles == s2.articles == 24
-    for node in (qt.Term("ferry"), qt.Phrase("pier number 7")):
+    for node in (qt.Term("ferry"), qt.Phrase("pier number 7"), qt.Phrase("the bay"),
+                 qt.Phrase("at the pier"), qt.Phrase("line 7")):
         assert search_total(tmp_path / "ix1", node) == search_total(tmp_path / "ix2", node)
+    # Phrases with a common word (the tantivy engine's pairs, made in the parser processes).
+    assert search_total(tmp_path / "ix2", qt.Phrase("the bay")) == 24
+    assert search_total(tmp_path / "ix2", qt.Phrase("bay the")) == 0
 
 
 def test_progress_callback(archive: Path, tmp_path: Path, engine_name: str) -> None:

@@ -42,6 +42,7 @@ from typing import Any
 import numpy as np
 import tantivy
 
+from newsearch.analysis import stem
 from newsearch.article import Article, normalize_value
 from newsearch.engine import lockfile
 from newsearch.engine.base import (
@@ -134,32 +135,36 @@ def _pairs_analyzer() -> tantivy.TextAnalyzer:
 _STEM = _stem_analyzer()
 _WORDS = _words_analyzer()
 _PAIRS = _pairs_analyzer()
-# The stems of title and body, long tokens kept (remove_long would close the gap they leave).
-_STEM_ALL = (tantivy.TextAnalyzerBuilder(tantivy.Tokenizer.simple())
-             .filter(tantivy.Filter.lowercase())
-             .filter(tantivy.Filter.stemmer("english"))
-             .build())
 
 #: Very common English words (as stems). Every two neighbouring words of which one is common
 #: are also indexed as one token ("said_the") in ``title_pairs`` / ``body_pairs``: a phrase
 #: of two words, one of them common, is then one term to look up instead of two long
 #: position lists to walk (the common-grams method of Lucene's CommonGramsFilter).
-COMMON = frozenset(w for word in (
+COMMON = frozenset(stem(word) for word in (
     "a about after all also an and are as at be been but by can could did do for from had "
     "has have he her his how i if in into is it its just more most my new no not now of on "
     "one only or other our out over said says say she so some than that the their them then "
     "there these they this those to up us was we were what when which who will with would "
-    "you your").split() for w in _STEM_ALL.analyze(word))
+    "you your").split())
 
 
 def pairs(text: str) -> list[str]:
     """The common-word pairs of ``text``: ``a_b`` for neighbouring stems a, b of which one
-    is in :data:`COMMON` (stems longer than tantivy keeps are never paired)."""
-    stems = _STEM_ALL.analyze(text)
+    is in :data:`COMMON`. The stems are tantivy's (``en_stem``, as the title and body fields),
+    taken as neighbours across a word too long to index, as the Whoosh engine's positions
+    (``newsearch.analysis``) do."""
+    stems = _STEM.analyze(text)
     common = COMMON
     return [f"{a}_{b}" for a, b in zip(stems, stems[1:], strict=False)
-            if (a in common or b in common) and len(a) < MAX_TOKEN_CHARS
-            and len(b) < MAX_TOKEN_CHARS]
+            if a in common or b in common]
+
+
+def _pair_of(text: str) -> str | None:
+    """The pairs-field term of a two-word phrase with a common word, else None."""
+    words = _STEM.analyze(text)
+    if len(words) == 2 and (words[0] in COMMON or words[1] in COMMON):
+        return f"{words[0]}_{words[1]}"
+    return None
 
 
 def _schema() -> tantivy.Schema:
@@ -306,8 +311,29 @@ def value_hash(key: str) -> int:
     return int.from_bytes(digest, "little") >> 1
 
 
+#: Attribute under which :func:`prepare` leaves an article's document fields.
+FIELDS_ATTR = "_tantivy_fields"
+
+
+def prepare(article: Article) -> Article:
+    """Compute the article's document fields ahead (:data:`FIELDS_ATTR`): run by the indexer
+    in its parser processes, so that the one writing process only hands them to tantivy.
+    Not part of the article's data; the writer computes what is missing."""
+    setattr(article, FIELDS_ATTR, _fields(article))
+    return article
+
+
 def _document(a: Article, dup: bool = False) -> tantivy.Document:
     """The tantivy document of an article (facet values as written, one per key)."""
+    fields = getattr(a, FIELDS_ATTR, None)
+    if fields is None or fields["id"] != a.id or fields["path"] != a.path:
+        fields = _fields(a)
+    if dup:
+        fields = {**fields, "dup": 1}
+    return tantivy.Document(**fields)
+
+
+def _fields(a: Article) -> dict[str, Any]:
     fields: dict[str, Any] = {
         "id": a.id,
         "path": a.path,
@@ -321,8 +347,6 @@ def _document(a: Article, dup: bool = False) -> tantivy.Document:
         "body_pairs": " ".join(pairs(a.body)),
         "chash": a.content_hash,
     }
-    if dup:
-        fields["dup"] = 1
     for name in FACET_FIELDS:
         values = getattr(a, name)
         if isinstance(values, str):
@@ -349,7 +373,7 @@ def _document(a: Article, dup: bool = False) -> tantivy.Document:
     else:
         fields["year"] = UNDATED
         fields["month"] = UNDATED
-    return tantivy.Document(**fields)
+    return fields
 
 
 class TantivyWriter(EngineWriter):
@@ -358,6 +382,8 @@ class TantivyWriter(EngineWriter):
     default_batch = 5_000
     """A commit flushes a segment and may start merges: at 500 articles per commit, 10,000
     articles took 1.5x as long to index as at 5,000 (same run)."""
+    prepare = staticmethod(prepare)
+    """Run on each article in the indexer's parser processes (``newsearch.indexer``)."""
 
     def __init__(self, index_dir: Path, rebuild: bool) -> None:
         self.index_dir = index_dir
@@ -911,10 +937,6 @@ class TantivyEngine(Engine):
     def _text_query(self, field: str, words: Sequence[str]) -> tantivy.Query:
         if len(words) == 1:
             return Q.term_query(SCHEMA, field, words[0])
-        if len(words) == 2 and (words[0] in COMMON or words[1] in COMMON) \
-                and all(len(w) < MAX_TOKEN_CHARS for w in words):
-            # One term of the pairs field instead of two position lists.
-            return Q.term_query(SCHEMA, field + "_pairs", f"{words[0]}_{words[1]}")
         return Q.phrase_query(SCHEMA, field, list(words))
 
     def _on_text_fields(self, fields: Sequence[str], make) -> tantivy.Query:  # noqa: ANN001
@@ -959,6 +981,11 @@ class TantivyEngine(Engine):
             if not words:
                 return Q.empty_query()
             fields = (node.field,) if node.field in _TEXT_FIELDS else _TEXT_FIELDS
+            pair = _pair_of(node.text) if len(words) == 2 else None
+            if pair is not None:
+                # One term of the pairs field instead of two position lists.
+                return self._on_text_fields(
+                    fields, lambda f: Q.term_query(SCHEMA, f + "_pairs", pair))
             return self._on_text_fields(fields, lambda f: self._text_query(f, words))
         if isinstance(node, Prefix):
             if node.field in FACET_FIELDS:

@@ -545,7 +545,7 @@ def test_common_word_pairs_match_exactly_what_positions_match(tmp_path: Path) ->
 
     rng = random.Random(5)
     vocab = ["the", "of", "said", "and", "harbour", "council", "plan", "storm", "was",
-             "in", "Lagos", "says", "saying", "ships", "a", "x" * 45, "it's"]
+             "in", "Lagos", "says", "saying", "ships", "a", "it's", "İstanbul"]
     arts = []
     for n in range(300):
         title = " ".join(rng.choice(vocab) for _ in range(rng.randint(2, 6)))
@@ -564,7 +564,8 @@ def test_common_word_pairs_match_exactly_what_positions_match(tmp_path: Path) ->
                 if len(words) != 2 or not (words[0] in te.COMMON or words[1] in te.COMMON):
                     continue
                 for field in ("title", "body"):
-                    fast = e._text_query(field, words)
+                    fast = e.compile(Phrase(f"{a} {b}", field=field))
+                    assert te._pair_of(f"{a} {b}") is not None
                     slow = te.Q.phrase_query(te.SCHEMA, field, list(words))
                     got = {(h[1].segment_ord, h[1].doc) for h in searcher.search(fast, 400).hits}
                     want = {(h[1].segment_ord, h[1].doc)
