@@ -82,3 +82,38 @@ def test_pre_analysed_and_plain_batches_are_the_same_index(tmp_path: Path) -> No
     build(tmp_path / "plain", batches=3, pre=False)
     build(tmp_path / "pre", batches=3, pre=True)
     assert fingerprint(tmp_path / "plain") == fingerprint(tmp_path / "pre")
+
+
+def test_an_article_deleted_in_its_own_batch_is_not_indexed(tmp_path: Path) -> None:
+    # add() already writes into the batch's segment; deleting one of its articles before
+    # the commit rebuilds the batch without it.
+    d = tmp_path / "ix"
+    batch = articles(6, 1, pre=True)
+    with open_writer(d, engine="whoosh") as w:
+        w.add(batch[:4])
+        w.delete_paths([batch[1].path])
+        w.add(batch[4:])
+        w.commit()
+        w.add(articles(3, 2, pre=False))
+        w.commit()
+        with w.ix.reader() as r:
+            paths = sorted(r.stored_fields(doc)["path"] for doc in r.all_doc_ids())
+    expected = sorted([a.path for i, a in enumerate(batch) if i != 1]
+                      + [a.path for a in articles(3, 2, pre=False)])
+    assert paths == expected
+
+
+def test_a_closed_writer_leaves_its_uncommitted_batch_out(tmp_path: Path) -> None:
+    d = tmp_path / "ix"
+    with open_writer(d, engine="whoosh") as w:
+        w.add(articles(4, 1, pre=True))
+        w.commit()
+        w.add(articles(5, 2, pre=True))  # never committed
+    with open_writer(d, engine="whoosh") as w:
+        with w.ix.reader() as r:
+            assert r.doc_count() == 4
+        w.add(articles(2, 3, pre=True))
+        w.commit()
+        with w.ix.reader() as r:
+            assert r.doc_count() == 6
+            assert len(r.leaf_readers()) == 2
