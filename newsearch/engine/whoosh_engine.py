@@ -1811,8 +1811,6 @@ class WhooshWriter(EngineWriter):
         self._adds: list[Article] = []
         self._deletes: set[str] = set()
         self._synced: set[str] = set()
-        self._segment: _BatchSegmentWriter | None = None
-        self._eager = True
         self.commits = 0
 
     # -- lock ---------------------------------------------------------------------------
@@ -1888,49 +1886,14 @@ class WhooshWriter(EngineWriter):
         return out
 
     def add(self, articles: Iterable[Article]) -> None:
-        """Buffer ``articles`` for the next commit, and already add them to the batch's
-        segment writer: the indexing work is done while the parser processes parse the next
-        files, not all at commit (the segment's postings are written at commit)."""
-        articles = list(articles)
         self._adds.extend(articles)
-        if not self._eager:
-            return
-        try:
-            if self._segment is None:
-                self._segment = self._segment_writer()
-            for article in articles:
-                self._segment.add_document(**document_fields(article))
-        except BaseException as exc:  # commit redoes the batch (and raises there)
-            self._drop_segment()
-            self._eager = False
-            if not isinstance(exc, Exception):
-                raise
-
-    def _segment_writer(self) -> _BatchSegmentWriter:
-        # One process writes: the cores are busy parsing (Whoosh's MpWriter would compete
-        # with the parser processes and re-merge its sub-segments on one core anyway).
-        writer = _BatchSegmentWriter(self.ix, limitmb=256,
-                                     codec=whoosh3.W3Codec(inlinelimit=INLINE_LIMIT))
-        writer.synced = self._synced
-        return writer
-
-    def _drop_segment(self) -> None:
-        writer, self._segment = self._segment, None
-        if writer is not None:
-            with contextlib.suppress(Exception):
-                writer.cancel()
 
     def delete_paths(self, paths: Iterable[str]) -> None:
         paths = set(paths)
         if not paths:
             return
         self._deletes |= paths
-        kept = [a for a in self._adds if a.path not in paths]
-        if len(kept) != len(self._adds):
-            # Deleting an article of this batch: the segment is rebuilt at commit.
-            self._drop_segment()
-            self._eager = False
-        self._adds = kept
+        self._adds = [a for a in self._adds if a.path not in paths]
 
     @property
     def pending(self) -> int:
@@ -1938,25 +1901,23 @@ class WhooshWriter(EngineWriter):
 
     def commit(self) -> None:
         if not self._adds and not self._deletes:
-            self._drop_segment()
             return
-        writer, self._segment = self._segment, None
+        # One process writes: the cores are busy parsing (Whoosh's MpWriter would compete
+        # with the parser processes and re-merge its sub-segments on one core anyway).
+        writer = _BatchSegmentWriter(self.ix, limitmb=256,
+                                     codec=whoosh3.W3Codec(inlinelimit=INLINE_LIMIT))
+        writer.synced = self._synced
         try:
-            if writer is None:
-                writer = self._segment_writer()
-                for article in self._adds:
-                    writer.add_document(**document_fields(article))
             for path in sorted(self._deletes):
                 writer.delete_by_term("path", path)
+            for article in self._adds:
+                writer.add_document(**document_fields(article))
             # The batch alone: a merge in the same commit would make a crash lose both.
             writer.commit(mergetype=NO_MERGE)
         except BaseException:
-            if writer is not None:
-                with contextlib.suppress(Exception):
-                    writer.cancel()
-            self._eager = False  # a retry rebuilds the batch from its articles
+            with contextlib.suppress(Exception):
+                writer.cancel()
             raise
-        self._eager = True
         self._adds = []
         self._deletes = set()
         self.commits += 1
@@ -1980,7 +1941,6 @@ class WhooshWriter(EngineWriter):
             raise
 
     def close(self) -> None:
-        self._drop_segment()
         self._adds = []
         self._deletes = set()
         self._unlock()

@@ -85,8 +85,6 @@ def test_pre_analysed_and_plain_batches_are_the_same_index(tmp_path: Path) -> No
 
 
 def test_an_article_deleted_in_its_own_batch_is_not_indexed(tmp_path: Path) -> None:
-    # add() already writes into the batch's segment; deleting one of its articles before
-    # the commit rebuilds the batch without it.
     d = tmp_path / "ix"
     batch = articles(6, 1, pre=True)
     with open_writer(d, engine="whoosh") as w:
