@@ -576,3 +576,38 @@ def test_common_word_pairs_match_exactly_what_positions_match(tmp_path: Path) ->
         # The title ends with "said" and every body starts with "The": no match across.
         across = ids(search(e, And((Phrase("said the", field="title"),))))
         assert all(e.get(i).title.lower().count("said the") for i in across)
+
+
+def test_top_facet_values_exact_when_copies_inflate_plain_counts(tmp_path: Path) -> None:
+    """Plain counts count every copy of a story; the facets count stories. Values whose
+    plain counts are inflated by copies must not crowd out values that, collapsed, count
+    more, even when those fall outside the first buckets tantivy returns."""
+    arts = []
+    n = 0
+    # 40 people in 3 stories each (no copies); 30 people in 1 story copied 6 times.
+    for p in range(40):
+        for k in range(3):
+            arts.append(art(n, f"Council story {p} {k}", f"The council met. Item {n}.",
+                            people=[f"Steady {p:02d}"]))
+            n += 1
+    for p in range(30):
+        for copy in range(6):
+            arts.append(Article(path=f"/archive/copy-{p}-{copy}.txt", format="text",
+                                title=f"Council copy story {p}",
+                                body="The council met again, said the clerk.",
+                                file_signature=f"c{p}-{copy}:1", people=[f"Copied {p:02d}"]))
+    ix = tmp_path / "ix"
+    with open_writer(ix, engine="tantivy", rebuild=True) as w:
+        w.add(arts)
+        w.commit()
+    with open_engine(ix) as e:
+        got = e.search(EngineQuery(query=Term("council"), facets=("people",),
+                                   facet_limit=5))
+        top = [(v.value, v.count) for v in got.facets["people"]]
+        # Only the copied stories: 30 people tied at one story each, more than the first
+        # buckets hold; ties go by name.
+        clerk = e.search(EngineQuery(query=Term("clerk"), facets=("people",), facet_limit=5))
+        tied = [(v.value, v.count) for v in clerk.facets["people"]]
+    # Brute force: one story per content hash, three stories each for the steady people.
+    assert top == [(f"Steady {p:02d}", 3) for p in range(5)]
+    assert tied == [(f"Copied {p:02d}", 1) for p in range(5)]
