@@ -24,7 +24,7 @@ Contract every engine keeps (the cross-engine tests check it):
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import date
 
@@ -207,7 +207,12 @@ class EngineWriter(ABC):
 
     default_batch: int = 500
     """Articles per commit when the caller names none: an engine whose commits cost more
-    (tantivy flushes a segment and starts merges) asks for bigger batches."""
+    (a segment and merges per commit) asks for bigger batches."""
+
+    prepare: Callable[[Article], object] | None = None
+    """Optional work on each article that the indexer runs in its parser processes before
+    the articles reach :meth:`add` (a picklable module-level function: the tantivy engine
+    computes its document fields there), so that the one writing process does less."""
 
     @abstractmethod
     def indexed_files(self) -> dict[str, str]:
