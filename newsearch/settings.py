@@ -94,7 +94,8 @@ SETTINGS: tuple[Setting, ...] = (
     Setting(
         "batch_size",
         0,
-        "Articles per index commit while indexing (0: the engine's default, 5,000).",
+        "Articles per index commit while indexing (0: the engine's default, 20,000 for "
+        "Whoosh and 5,000 for tantivy).",
         _non_negative_int,
     ),
     Setting("jobs", 0, "Parser processes while indexing (0: one per core).", int),
