@@ -78,11 +78,11 @@ from newsearch.querytree import (
 
 NAME = "tantivy"
 EXACT_SEGMENT_SIZE = 1 << 30
+"""Candidates per segment that make a terms aggregation count every value."""
 EXACT_AT_ONCE = 2_000
 """Above this many matches, terms aggregations ask every segment for every candidate at
 once instead of trying the cheap request first (at 100,000 articles the cheap one was
 inexact for the entity facets and cost 19 ms, the exact one 23 ms)."""
-"""Candidates per segment that make a terms aggregation count every value."""
 SCHEMA_VERSION = 3
 META_FILE = "newsearch.json"
 SUBDIR = "tantivy"
@@ -154,23 +154,24 @@ COMMON = frozenset(stem(word) for word in (
     "you your").split())
 
 
-def pairs(text: str) -> list[str]:
-    """The common-word pairs of ``text``: ``a_b`` for neighbouring stems a, b of which one
-    is in :data:`COMMON`. The stems are tantivy's (``en_stem``, as the title and body fields),
-    taken as neighbours across a word too long to index, as the Whoosh engine's positions
-    (``newsearch.analysis``) do."""
-    stems = _STEM.analyze(text)
+def _pairs_of(stems: Sequence[str]) -> list[str]:
     common = COMMON
     return [f"{a}_{b}" for a, b in zip(stems, stems[1:], strict=False)
             if a in common or b in common]
 
 
-def _pair_of(text: str) -> str | None:
-    """The pairs-field term of a two-word phrase with a common word, else None."""
-    words = _STEM.analyze(text)
-    if len(words) == 2 and (words[0] in COMMON or words[1] in COMMON):
-        return f"{words[0]}_{words[1]}"
-    return None
+def pairs(text: str) -> list[str]:
+    """The common-word pairs of ``text``: ``a_b`` for neighbouring stems a, b of which one
+    is in :data:`COMMON`. The stems are tantivy's (``en_stem``, as the title and body fields),
+    taken as neighbours across a word too long to index, as the Whoosh engine's positions
+    (``newsearch.analysis``) do."""
+    return _pairs_of(_STEM.analyze(text))
+
+
+def _pair_of(stems: Sequence[str]) -> str | None:
+    """The pairs-field term of a two-word phrase (its stems) with a common word, else None."""
+    found = _pairs_of(stems) if len(stems) == 2 else []
+    return found[0] if found else None
 
 
 def _schema() -> tantivy.Schema:
@@ -231,19 +232,24 @@ def _write_meta(index_dir: Path) -> None:
     os.replace(tmp, meta)
 
 
-def _meta_version(index_dir: Path) -> int | None:
-    try:
-        return int(json.loads((index_dir / META_FILE).read_text("utf-8"))["schema_version"])
-    except (OSError, ValueError, KeyError, TypeError):
-        return None
-
-
-def _has_tantivy(index_dir: Path) -> bool:
+def _read_meta(index_dir: Path) -> tuple[str | None, int | None]:
+    """The engine and schema version that the index's meta file names (None where unread)."""
     try:
         meta = json.loads((index_dir / META_FILE).read_text("utf-8"))
     except (OSError, ValueError):
-        return False
-    return meta.get("engine") == NAME
+        return None, None
+    if not isinstance(meta, dict):
+        return None, None
+    try:
+        version = int(meta["schema_version"])
+    except (KeyError, ValueError, TypeError):
+        version = None
+    return meta.get("engine"), version
+
+
+def _all_hits(searcher: tantivy.Searcher, query: tantivy.Query) -> list:
+    """Every (score, address) matching ``query`` (counted first: tantivy needs a limit)."""
+    return searcher.search(query, max(1, searcher.search(query, 1).count)).hits
 
 
 def _stored(searcher: tantivy.Searcher, address: tantivy.DocAddress) -> Article:
@@ -283,15 +289,16 @@ def _aggregate_exact(searcher: tantivy.Searcher, query: tantivy.Query,
     ``doc_count_error_upper_bound``. The cheap request runs first; the terms aggregations it
     reports as inexact run again with every candidate of every segment.
     """
+    def exact(spec: dict[str, Any]) -> dict[str, Any]:
+        return {"terms": {**spec["terms"], "segment_size": EXACT_SEGMENT_SIZE}}
+
     if matched is not None and matched > EXACT_AT_ONCE:
         # Many matches: the cheap pass would almost surely come back inexact, and the pass
         # that counts everything costs about as much (the documents visited dominate).
-        request = {name: {"terms": {**spec["terms"], "segment_size": EXACT_SEGMENT_SIZE}}
-                   if "terms" in spec else spec for name, spec in request.items()}
-        return searcher.aggregate(query, request)
+        return searcher.aggregate(query, {name: exact(spec) if "terms" in spec else spec
+                                          for name, spec in request.items()})
     agg = searcher.aggregate(query, request)
-    inexact = {name: {"terms": {**spec["terms"], "segment_size": EXACT_SEGMENT_SIZE}}
-               for name, spec in request.items()
+    inexact = {name: exact(spec) for name, spec in request.items()
                if "terms" in spec and agg.get(name, {}).get("doc_count_error_upper_bound")}
     if inexact:
         agg.update(searcher.aggregate(query, inexact))
@@ -405,8 +412,8 @@ class TantivyWriter(EngineWriter):
         # process holds the index, and fails at once.
         self._lock_fd: int | None = lockfile.acquire(index_dir)
         try:
-            version = _meta_version(index_dir)
-            if version not in (None, SCHEMA_VERSION) and _has_tantivy(index_dir):
+            engine, version = _read_meta(index_dir)
+            if version not in (None, SCHEMA_VERSION) and engine == NAME:
                 if not rebuild:
                     raise EngineError(f"{index_dir} was built by another newsearch version "
                                       f"(tantivy schema {version}); rebuild it with --rebuild")
@@ -462,9 +469,7 @@ class TantivyWriter(EngineWriter):
                 searcher = self._index.searcher()
                 for term, _ in searcher.terms_with_prefix("chash", ""):
                     self._hashes[term] = False
-                marked = Q.term_query(SCHEMA, "dup", 1)
-                found = searcher.search(marked, max(1, searcher.search(marked, 1).count))
-                for _, address in found.hits:
+                for _, address in _all_hits(searcher, MARKED):
                     self._hashes[_stored(searcher, address).content_hash] = True
         return self._hashes
 
@@ -500,8 +505,7 @@ class TantivyWriter(EngineWriter):
         self._index.reload()
         searcher = self._index.searcher()
         query = Q.term_query(SCHEMA, "chash", content_hash)
-        found = searcher.search(query, max(1, searcher.search(query, 1).count))
-        copies = [_stored(searcher, address) for _, address in found.hits]
+        copies = [_stored(searcher, address) for _, address in _all_hits(searcher, query)]
         return [copy for copy in copies if copy.path not in self._deleted]
 
     def delete_paths(self, paths: Iterable[str]) -> None:
@@ -838,43 +842,39 @@ class _Snapshot:
     def dup_hashes(self) -> list[str]:
         """Content hashes of the documents with the duplicate mark."""
         if self._dups is None:
-            self._dups = sorted({doc.chash for doc in self.dup_info(_stored_in).values()})
+            self._dups = sorted({doc.chash for doc in self.dup_info().values()})
         return self._dups
 
-    def dup_info(self, load) -> dict[tuple[int, int], _DupDoc]:  # noqa: ANN001
+    def dup_info(self) -> dict[tuple[int, int], _DupDoc]:
         """(segment, doc) -> :class:`_DupDoc` of every live document with a shared hash."""
         if self._dup_info is None:
             info: dict[tuple[int, int], _DupDoc] = {}
-            query = MARKED
-            first = self.searcher.search(query, 1)
-            if first.count:
-                found = self.searcher.search(query, max(1, first.count))
-                for _, address in found.hits:
-                    article: Article = load(self, address)
-                    values = {}
-                    for name in FACET_FIELDS:
-                        raw = getattr(article, name)
-                        raw = [raw] if isinstance(raw, str) else raw
-                        table = self.displays(name)
-                        values[name] = sorted({table[k][0] for k in
-                                               (normalize_value(v) for v in raw if v)
-                                               if k in table})
-                    parts = _date_parts(article.published)
-                    day = parts[0] if parts else None
-                    values["year"] = [f"{day // 10000:04d}" if day else UNDATED]
-                    values["month"] = [f"{day // 10000:04d}-{day // 100 % 100:02d}" if day
-                                       else UNDATED]
-                    info[(address.segment_ord, address.doc)] = _DupDoc(
-                        article.id, article.content_hash, values, day)
+            for _, address in _all_hits(self.searcher, MARKED):
+                article = _stored(self.searcher, address)
+                values = {}
+                for name in FACET_FIELDS:
+                    raw = getattr(article, name)
+                    raw = [raw] if isinstance(raw, str) else raw
+                    table = self.displays(name)
+                    values[name] = sorted({table[k][0] for k in
+                                           (normalize_value(v) for v in raw if v)
+                                           if k in table})
+                parts = _date_parts(article.published)
+                day = parts[0] if parts else None
+                values["year"] = [f"{day // 10000:04d}" if day else UNDATED]
+                values["month"] = [f"{day // 10000:04d}-{day // 100 % 100:02d}" if day
+                                   else UNDATED]
+                info[(address.segment_ord, address.doc)] = _DupDoc(
+                    article.id, article.content_hash, values, day)
             self.groups = _Groups.build(info.values())
             self._dup_info = info
         return self._dup_info
 
-    def dup_groups(self, load) -> dict[str, list[str]]:  # noqa: ANN001
+    def dup_groups(self) -> dict[str, list[str]]:
         """Content hash -> ids of every live copy (only hashes with two or more)."""
         if self._dup_groups is None:
             groups: dict[str, list[str]] = defaultdict(list)
-            for doc in self.dup_info(load).values():
+            for doc in self.dup_info().values():
                 groups[doc.chash].append(doc.id)
             self._dup_groups = {h: sorted(ids) for h, ids in groups.items() if len(ids) > 1}
         return self._dup_groups
@@ -900,10 +900,6 @@ class _Snapshot:
         return words
 
 
-def _stored_in(snap: _Snapshot, address: tantivy.DocAddress) -> Article:
-    return _stored(snap.searcher, address)
-
-
 def _read_generation(path: Path) -> str:
     try:
         meta = json.loads((path / "meta.json").read_text("utf-8"))
@@ -920,7 +916,7 @@ class TantivyEngine(Engine):
     def __init__(self, index_dir: Path) -> None:
         self.index_dir = index_dir
         self._path = index_dir / SUBDIR
-        version = _meta_version(index_dir)
+        _, version = _read_meta(index_dir)
         if version != SCHEMA_VERSION:
             raise EngineError(f"{index_dir} was built by another newsearch version (tantivy "
                               f"schema {version}, this one reads {SCHEMA_VERSION}): rebuild it "
@@ -995,7 +991,7 @@ class TantivyEngine(Engine):
             if not words:
                 return Q.empty_query()
             fields = (node.field,) if node.field in _TEXT_FIELDS else _TEXT_FIELDS
-            pair = _pair_of(node.text) if len(words) == 2 else None
+            pair = _pair_of(words)
             if pair is not None:
                 # One term of the pairs field instead of two position lists.
                 return self._on_text_fields(
@@ -1110,13 +1106,13 @@ class TantivyEngine(Engine):
                                         order=tantivy.Order.Asc)
         return snap.searcher.search(query, limit, offset=offset)
 
-    def _load(self, snap: _Snapshot, address: tantivy.DocAddress) -> Article:
-        raw = snap.searcher.doc(address)["article"][0]
-        return Article.from_json(json.loads(bytes(raw).decode("utf-8", "surrogatepass")))
+    @staticmethod
+    def _load(snap: _Snapshot, address: tantivy.DocAddress) -> Article:
+        return _stored(snap.searcher, address)
 
     def _dup_matches(self, snap: _Snapshot, query: tantivy.Query) -> list[_DupDoc]:
         """The documents matching ``query`` whose content hash other documents share."""
-        info = snap.dup_info(self._load)
+        info = snap.dup_info()
         if not info:
             return []
         restricted = Q.boolean_query([
@@ -1187,7 +1183,7 @@ class TantivyEngine(Engine):
             if over.total:
                 ranked = self._collapse_hits(snap, ranked)
             ranked = ranked[query.offset:wanted]
-        groups = snap.dup_groups(self._load) if query.collapse else {}
+        groups = snap.dup_groups() if query.collapse else {}
         hits = []
         for score, address in ranked[:query.limit]:
             article = self._load(snap, address)
@@ -1201,7 +1197,7 @@ class TantivyEngine(Engine):
 
     @staticmethod
     def _collapse_hits(snap: _Snapshot, ranked: list) -> list:
-        info = snap.dup_info(None)
+        info = snap.dup_info()
         seen: set[str] = set()
         out = []
         for score, address in ranked:
@@ -1280,6 +1276,16 @@ class TantivyEngine(Engine):
         return out
 
     @staticmethod
+    def _corrected(snap: _Snapshot, name: str, buckets: list[dict[str, Any]],
+                   extras: dict[str, int]) -> dict[str, int]:
+        """A facet's buckets as display -> count, less the duplicates' over-counts."""
+        counts = snap.merged(name, buckets)
+        for value, extra in extras.items():
+            if value in counts:
+                counts[value] -= extra
+        return counts
+
+    @staticmethod
     def _settled(buckets: list[dict[str, Any]], counts: dict[str, int], asked: int,
                  size: int) -> bool:
         """Whether the top ``size`` of ``counts`` (plain counts of the ``asked`` largest
@@ -1310,8 +1316,8 @@ class TantivyEngine(Engine):
             if skip is not None and query.collapse:
                 # Without this field's filter, other copies may match.
                 group_over = self._overcount(snap, self._dup_matches(snap, q))
-            # tantivy's default segment_size (10 x size) is cheap and usually exact; when it
-            # is not, _aggregate_exact counts those facets again with every candidate.
+            # _aggregate_exact: tantivy's default segment_size (10 x size) first for few
+            # matches, every candidate of every segment at once for many.
             # The histogram's count of every month also gives the month and year facets.
             all_months = skip is None and query.histogram
             derived = {"month", "year"} & set(names) if all_months else set()
@@ -1342,28 +1348,21 @@ class TantivyEngine(Engine):
                 agg["year"] = {"buckets": [{"key": k, "doc_count": n}
                                            for k, n in years.items()]}
             for name in names:
-                counts = snap.merged(name, agg[name]["buckets"])
+                buckets = agg[name]["buckets"]
                 if agg[name].get("corrected"):
-                    counted[name] = counts
+                    counted[name] = snap.merged(name, buckets)
                     continue
                 extras = group_over.values[name]
-                for value, extra in extras.items():
-                    if value in counts:
-                        counts[value] -= extra
+                counts = self._corrected(snap, name, buckets, extras)
                 asked_size = request[name]["terms"]["size"] if name in request else 0
-                buckets = agg[name]["buckets"]
                 while asked_size and not self._settled(buckets, counts, asked_size, size) \
                         and asked_size < AGG_CHUNK:
                     # Values beyond the buckets could still enter the top (after the
                     # duplicate corrections, or tied with the last one): ask for more.
                     asked_size = min(AGG_CHUNK, max(asked_size * 4, size + 20 + len(extras)))
-                    again = _aggregate_exact(snap.searcher, q, {name: {"terms": {
-                        **request[name]["terms"], "size": asked_size}}})
-                    buckets = again[name]["buckets"]
-                    counts = snap.merged(name, buckets)
-                    for value, extra in extras.items():
-                        if value in counts:
-                            counts[value] -= extra
+                    buckets = _aggregate_exact(snap.searcher, q, {name: {"terms": {
+                        **request[name]["terms"], "size": asked_size}}})[name]["buckets"]
+                    counts = self._corrected(snap, name, buckets, extras)
                 counted[name] = counts
             if skip is None and query.histogram:
                 self._histogram(snap, q, agg, over, out)
