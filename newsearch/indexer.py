@@ -191,8 +191,8 @@ CHUNK_FILES = 16
 CHUNK_BYTES = 2**20
 
 
-def _chunks(paths: Sequence[str], jobs: int) -> list[Sequence[str]]:
-    """Cut ``paths`` (kept in order) into parser tasks of similar size in bytes: a task is
+def _chunks(paths: Sequence[str], jobs: int) -> list[tuple[Sequence[str], int]]:
+    """Cut ``paths`` (kept in order) into parser tasks (files, bytes) of similar size: a task is
     closed at :data:`CHUNK_FILES` files or :data:`CHUNK_BYTES` of input, and at a quarter
     of each worker's share when the whole input is small, so that every worker gets work.
     Cutting by file count alone put ten 1,000-article JSON Lines files into one task and
@@ -201,15 +201,15 @@ def _chunks(paths: Sequence[str], jobs: int) -> list[Sequence[str]]:
     share = sum(sizes) // max(1, jobs * 4)
     limit = max(1, min(CHUNK_BYTES, share))
     files = max(1, min(CHUNK_FILES, len(paths) // max(1, jobs * 4)))
-    out: list[Sequence[str]] = []
+    out: list[tuple[Sequence[str], int]] = []
     start = held = 0
     for i, size in enumerate(sizes):
         if i > start and (held + size > limit or i - start >= files):
-            out.append(paths[start:i])
+            out.append((paths[start:i], held))
             start, held = i, 0
         held += size
     if start < len(paths):
-        out.append(paths[start:])
+        out.append((paths[start:], held))
     return out
 
 
@@ -235,42 +235,41 @@ def parse_files(paths: Sequence[str], *, jobs: int = 0, date_order: str = "mdy",
     pool = ProcessPoolExecutor(max_workers=jobs, mp_context=_mp_context(),
                                initializer=_watch_parent, initargs=(os.getpid(),))
     broken = False
-    inflight: deque[tuple[Sequence[str], Future | None]] = deque()
+    inflight: deque[tuple[Sequence[str], int, Future | None]] = deque()
     min_chunks = jobs * 3
     max_chunks = max(min_chunks, -(-ahead // chunk))
     inflight_bytes = 0
-    sizes: dict[int, int] = {}
 
-    def room() -> bool:
-        n = len(inflight)
-        return n < min_chunks or (n < max_chunks and inflight_bytes < AHEAD_BYTES)
-
-    def submit(part: Sequence[str]) -> None:
+    def submit(part: Sequence[str], size: int) -> None:
         nonlocal broken, inflight_bytes
-        if max_chunks > min_chunks:
-            sizes[id(part)] = size = sum(_size(p) for p in part)
-            inflight_bytes += size
+        inflight_bytes += size
         if broken:
-            inflight.append((part, None))
+            inflight.append((part, size, None))
             return
         try:
-            inflight.append((part, pool.submit(process_chunk, list(part), date_order,
-                                               max_bytes, analyze_text, prepare)))
+            inflight.append((part, size, pool.submit(process_chunk, list(part), date_order,
+                                                     max_bytes, analyze_text, prepare)))
         except Exception:  # noqa: BLE001 - a broken pool: go on in this process
             broken = True
-            inflight.append((part, None))
+            inflight.append((part, size, None))
+
+    def refill() -> None:
+        """Submit tasks while fewer than ``min_chunks`` are in flight, or fewer than
+        ``max_chunks`` holding less than :data:`AHEAD_BYTES` of input."""
+        while len(inflight) < min_chunks or (len(inflight) < max_chunks
+                                             and inflight_bytes < AHEAD_BYTES):
+            nxt = next(chunks, None)
+            if nxt is None:
+                return
+            submit(*nxt)
 
     try:
-        for part in islice(chunks, min_chunks):
-            submit(part)
+        for part, size in islice(chunks, min_chunks):
+            submit(part, size)
         while inflight:
-            while room():
-                nxt = next(chunks, None)
-                if nxt is None:
-                    break
-                submit(nxt)
-            part, fut = inflight.popleft()
-            inflight_bytes -= sizes.pop(id(part), 0)
+            refill()
+            part, size, fut = inflight.popleft()
+            inflight_bytes -= size
             results: list[FileResult] | None = None
             if fut is not None:
                 try:
@@ -282,11 +281,7 @@ def parse_files(paths: Sequence[str], *, jobs: int = 0, date_order: str = "mdy",
             if results is None:
                 results = [process_file(p, date_order=date_order, max_bytes=max_bytes)
                            for p in part]
-            while room():
-                nxt = next(chunks, None)
-                if nxt is None:
-                    break
-                submit(nxt)
+            refill()
             yield from results
     finally:
         pool.shutdown(wait=True, cancel_futures=True)

@@ -261,7 +261,9 @@ def test_parser_tasks_are_cut_by_bytes(tmp_path: Path) -> None:
         small = tmp_path / f"page-{i:02d}.txt"
         small.write_bytes(b"y" * 1000)
         paths.append(str(small))
-    parts = indexer._chunks(paths, jobs=2)
+    tasks = indexer._chunks(paths, jobs=2)
+    assert all(size == sum(os.path.getsize(p) for p in part) for part, size in tasks)
+    parts = [part for part, _ in tasks]
     assert [p for part in parts for p in part] == paths
     assert all(len(part) == 1 for part in parts[:10])
     assert all(len(part) <= indexer.CHUNK_FILES for part in parts)
