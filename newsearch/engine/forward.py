@@ -37,6 +37,14 @@ UNDATED_DAY = -1
 DATE_FACETS = ("year", "month")
 
 
+def lru_get(cache: OrderedDict, key: object) -> object | None:
+    """``cache[key]`` marked as just used, or None (the caller holds the cache's lock)."""
+    hit = cache.get(key)
+    if hit is not None:
+        cache.move_to_end(key)
+    return hit
+
+
 def facet_key(field_name: str, value: str) -> str:
     """The matching key of a facet value (dates keep their digits and dashes)."""
     if field_name in DATE_FACETS:
@@ -234,9 +242,8 @@ class ForwardIndex:
         ids = tuple(sorted(set(col.ids_for(values))))
         key = (field_name, ids)
         with self._lock:
-            mask = self._filter_cache.get(key)
+            mask = lru_get(self._filter_cache, key)
             if mask is not None:
-                self._filter_cache.move_to_end(key)
                 return mask
         mask = col.doc_mask(ids, self.ndocs)
         mask.flags.writeable = False

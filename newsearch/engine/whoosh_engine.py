@@ -74,6 +74,7 @@ from newsearch.engine.forward import (
     FacetColumn,
     ForwardIndex,
     evaluate,
+    lru_get,
     top_values,
 )
 from newsearch.engine.prepost import PrePosted
@@ -593,9 +594,8 @@ class _Arrays:
     def postings(self, field: str, text: str) -> tuple[np.ndarray, np.ndarray]:
         key = (field, text)
         with self._lock:
-            hit = self._postings.get(key)
+            hit = lru_get(self._postings, key)
             if hit is not None:
-                self._postings.move_to_end(key)
                 return hit
         btext = text.encode("utf-8")
         ids: list[np.ndarray] = []
@@ -618,12 +618,8 @@ class _Arrays:
 
     def cached_position_keys(self, field: str, text: str) -> np.ndarray | None:
         """The term's position keys if the cache holds them."""
-        key = (field, text)
         with self._lock:
-            hit = self._positions.get(key)
-            if hit is not None:
-                self._positions.move_to_end(key)
-            return hit
+            return lru_get(self._positions, (field, text))
 
     def position_keys(self, field: str, text: str, candidates: np.ndarray,
                       check) -> np.ndarray:  # noqa: ANN001
@@ -632,11 +628,9 @@ class _Arrays:
         not cached and ``candidates`` (sorted docnums) are far fewer than its documents,
         those of the candidates only, read from their blocks alone and not cached."""
         key = (field, text)
-        with self._lock:
-            hit = self._positions.get(key)
-            if hit is not None:
-                self._positions.move_to_end(key)
-                return hit
+        hit = self.cached_position_keys(field, text)
+        if hit is not None:
+            return hit
         df = len(self.postings(field, text)[0])
         restrict = len(candidates) * RESTRICT_FACTOR < df
         btext = text.encode("utf-8")
