@@ -77,7 +77,7 @@ from newsearch.engine.forward import (
     lru_get,
     top_values,
 )
-from newsearch.engine.prepost import PrePosted
+from newsearch.engine.prepost import PrePosted, prepost
 
 log = logging.getLogger(__name__)
 
@@ -1670,8 +1670,11 @@ class _BatchSegmentWriter(_SyncSegmentWriter):
                     if terms is None:
                         terms = postings[fieldname] = {}
                     fmt = field.format
+                    if isinstance(value, list) and type(fmt) is formats.Positions:
+                        # Not pre-analysed (no parser processes): count and encode here.
+                        value = prepost(value)
                     if type(value) is PrePosted and type(fmt) is formats.Positions:
-                        # Counted and encoded in a parser process (newsearch.pipeline.analyze).
+                        # Counted and encoded by prepost (in a parser process, or just above).
                         length, tbs, freqs, vals = value
                         fb = fmt.field_boost
                         for tb, freq, vbytes in zip(tbs, freqs, vals, strict=True):
@@ -1681,25 +1684,6 @@ class _BatchSegmentWriter(_SyncSegmentWriter):
                                 terms[tb] = [item]
                             else:
                                 got.append(item)
-                    elif isinstance(value, list) and type(fmt) is formats.Positions:
-                        poses: dict[str, list[int]] = {}
-                        for pos, text in enumerate(value):
-                            got = poses.get(text)
-                            if got is None:
-                                poses[text] = [pos]
-                            else:
-                                got.append(pos)
-                        fb = fmt.field_boost
-                        encode = fmt.encode
-                        for text, plist in poses.items():
-                            item = (docnum, len(plist) * fb, encode(plist))
-                            tb = text.encode("utf-8")
-                            got = terms.get(tb)
-                            if got is None:
-                                terms[tb] = [item]
-                            else:
-                                got.append(item)
-                        length = len(value)
                     elif isinstance(value, list) and type(fmt) is formats.Existence:
                         item = (docnum, fmt.field_boost, b"")
                         for text in set(value):
