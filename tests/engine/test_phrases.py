@@ -255,9 +255,24 @@ def _sample_phrases(articles: list[Article], rng: random.Random, n: int) -> list
     return out
 
 
+def _agree_with_whoosh(state, ev, phrases: list[list[str]]) -> int:  # noqa: ANN001
+    """Assert that the fast path and Whoosh's own phrase query find the same documents for
+    every phrase in title and in body; return how many (phrase, field) pairs matched any."""
+    from whoosh import query as wq
+
+    matched = 0
+    for words in phrases:
+        for field in ("title", "body"):
+            ours = set(ev.phrase_docs(field, words).tolist())
+            with state.lock:
+                theirs = set(state.searcher.docs_for_query(wq.Phrase(field, words)))
+            assert ours == theirs, (field, words)
+            matched += bool(ours)
+    return matched
+
+
 def test_fast_phrases_match_whoosh_phrase_query(bulk_indexes: dict[str, Path]) -> None:
     we = pytest.importorskip("newsearch.engine.whoosh_engine")
-    from whoosh import query as wq
 
     if "whoosh" not in bulk_indexes:
         pytest.skip("no Whoosh engine")
@@ -267,15 +282,7 @@ def test_fast_phrases_match_whoosh_phrase_query(bulk_indexes: dict[str, Path]) -
         ev = we._Evaluator(state, 60.0)
         phrases = _sample_phrases(bulk_articles(), random.Random(3), 40)
         phrases += [["the", "the"], ["the", "zebra"], ["zebra", "the"], ["said", "the", "the"]]
-        matched = 0
-        for words in phrases:
-            for field in ("title", "body"):
-                ours = set(ev.phrase_docs(field, words).tolist())
-                with state.lock:
-                    theirs = set(state.searcher.docs_for_query(wq.Phrase(field, words)))
-                assert ours == theirs, (field, words)
-                matched += bool(ours)
-        assert matched > 20
+        assert _agree_with_whoosh(state, ev, phrases) > 20
     finally:
         eng.close()
 
@@ -315,7 +322,6 @@ def test_fast_phrases_with_and_without_bitmaps(bulk_indexes: dict[str, Path],
     """Cached terms looked up through position bitmaps (threshold 1: every cached term has
     one) or binary search (no bitmaps) give Whoosh's own phrase answers."""
     we = pytest.importorskip("newsearch.engine.whoosh_engine")
-    from whoosh import query as wq
 
     if "whoosh" not in bulk_indexes:
         pytest.skip("no Whoosh engine")
@@ -327,12 +333,7 @@ def test_fast_phrases_with_and_without_bitmaps(bulk_indexes: dict[str, Path],
         ev = we._Evaluator(state, 60.0)
         phrases = [[a, b] for a in FILLER for b in FILLER] + [["the", "the", "the"],
                                                              ["said", "the", "zebra"]]
-        for words in phrases:
-            for field in ("title", "body"):
-                ours = set(ev.phrase_docs(field, words).tolist())
-                with state.lock:
-                    theirs = set(state.searcher.docs_for_query(wq.Phrase(field, words)))
-                assert ours == theirs, (field, words)
+        _agree_with_whoosh(state, ev, phrases)
         assert bool(state.arrays._bitmaps) == (threshold == 1)
     finally:
         state.arrays.clear_positions()
@@ -414,7 +415,6 @@ def test_fast_phrases_on_the_indexed_samples(index_dir: Path, engine_name: str) 
     if engine_name != "whoosh":
         pytest.skip("Whoosh's fast phrase path")
     we = pytest.importorskip("newsearch.engine.whoosh_engine")
-    from whoosh import query as wq
 
     from newsearch.analysis import tokenize
 
@@ -430,14 +430,6 @@ def test_fast_phrases_on_the_indexed_samples(index_dir: Path, engine_name: str) 
             if len(toks) > 4:
                 i = rng.randrange(len(toks) - 2)
                 phrases += [toks[i:i + 2], toks[i:i + 3], [toks[i + 1], toks[i]]]
-        matched = 0
-        for words in phrases:
-            for field in ("title", "body"):
-                ours = set(ev.phrase_docs(field, words).tolist())
-                with state.lock:
-                    theirs = set(state.searcher.docs_for_query(wq.Phrase(field, words)))
-                assert ours == theirs, (field, words)
-                matched += bool(ours)
-        assert matched > 10
+        assert _agree_with_whoosh(state, ev, phrases) > 10
     finally:
         eng.close()
