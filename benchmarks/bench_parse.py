@@ -27,11 +27,15 @@ from newsearch.pipeline import process_file
 
 
 def _prepare(engine: str) -> tuple[bool, Callable[[Article], object] | None]:
+    """What the indexer asks of its parser processes for this engine's writer (as
+    ``newsearch.indexer`` reads them: ``accepts_analysis`` and ``prepare``)."""
+    if not engine:
+        return False, None
     if engine == "tantivy":
-        from newsearch.engine.tantivy_engine import prepare
-
-        return False, prepare
-    return engine == "whoosh", None
+        from newsearch.engine.tantivy_engine import TantivyWriter as writer
+    else:
+        from newsearch.engine.whoosh_engine import WhooshWriter as writer
+    return bool(getattr(writer, "accepts_analysis", False)), getattr(writer, "prepare", None)
 
 
 def run(files: list[str], engine: str = "", repeat: int = 3) -> dict:
