@@ -23,7 +23,7 @@ from __future__ import annotations
 
 import re
 from collections import defaultdict
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from functools import lru_cache
 
@@ -210,8 +210,6 @@ class _Mention:
     """The two words before the name ("shares of"), for unknown names only."""
     poss: bool = False
     """The name is a possessive ("Fiat's"); ``next`` is then the word after it."""
-    plain: bool = False
-    """A single unknown word opening a sentence that is an ordinary word ("Shares")."""
 
 
 def _clean(token: str) -> tuple[str, bool]:
@@ -300,6 +298,80 @@ def _lower_words(words: frozenset[str]) -> frozenset[str]:
     """The words of a list that can be lower-case words of a text (``_LOWER_WORD``): a
     :func:`_vocab` set holds exactly these of them when the text has them."""
     return frozenset(w for w in words if _LOWER_WORD.fullmatch(w))
+
+
+#: A character that can stand in a word of ``_LOWER_WORD``.
+_WORD_CHAR = re.compile(r"[\w'’\-]")
+
+
+def _has_word(text: str, word: str) -> bool:
+    """``_in_vocab(word, _vocab(text))``, by looking for ``word`` in the text: an occurrence
+    with no character of a word right before or after it."""
+    if not ("a" <= word[:1] <= "z" and _LOWER_WORD.fullmatch(word)):
+        return False
+    size = len(word)
+    at = text.find(word)
+    while at >= 0:
+        if not (at and _WORD_CHAR.match(text, at - 1)) and not _WORD_CHAR.match(text, at + size):
+            return True
+        at = text.find(word, at + 1)
+    return False
+
+
+#: Questions :meth:`_Doc.has_word` answers by looking in the text before it builds the word set.
+WORDS_LOOKED_UP = 16
+
+
+class _Doc:
+    """What the rules ask of an article's text as a whole: whether it uses a lower-case word
+    (:func:`_vocab`), whether it is a sports report, whether it is a business story.
+
+    Each is worked out on first use. The word set is a pass over every word of the text, and
+    an article whose names all open sentences or are typed by the name alone never needs it.
+    """
+
+    __slots__ = ("_asked", "_business", "_lex", "_sports", "_text", "_vocab")
+
+    def __init__(self, text: str, lex: Lexicon) -> None:
+        self._text = text
+        self._lex = lex
+        self._vocab: set[str] | None = None
+        self._sports: bool | None = None
+        self._business: bool | None = None
+        self._asked = 0
+
+    def has_word(self, word: str) -> bool:
+        """``word`` is one of the text's lower-case words (:func:`_in_vocab`). The first few
+        questions are answered by looking for the word in the text (:func:`_has_word`), much
+        less work than the word set when only a few are asked."""
+        if self._vocab is None and self._asked < WORDS_LOOKED_UP:
+            self._asked += 1
+            return _has_word(self._text, word)
+        return _in_vocab(word, self.vocab)
+
+    @property
+    def vocab(self) -> set[str]:
+        if self._vocab is None:
+            self._vocab = _vocab(self._text)
+        return self._vocab
+
+    @property
+    def sports(self) -> bool:
+        """Three of the lexicon's sports words: a sports report."""
+        if self._sports is None:
+            words = _lower_words(self._lex.sport_vocab)
+            self._sports = len(words.intersection(self.vocab)) >= 3
+        return self._sports
+
+    @property
+    def business(self) -> bool:
+        """Not a sports report, and three of ``_BUSINESS_WORDS``: a business story."""
+        if self._business is None:
+            words = _lower_words(_BUSINESS_WORDS)
+            self._business = not self.sports and len(words.intersection(self.vocab)) >= 3
+        return self._business
+
+
 _NUMBER = re.compile(r"(?<![\w.\-])\d[\d.,:/]*")
 
 
@@ -655,18 +727,16 @@ def _split_run(text: str) -> list[tuple[list[str], str | None, bool]]:
     return parts
 
 
-def _mentions(title: str, body: str, lex: Lexicon) -> tuple[list[_Mention], bool, bool]:
-    """The mentions of names in a title and body, whether it is a sports report and whether
-    it is a business story."""
+def _mentions(title: str, body: str, lex: Lexicon) -> tuple[list[_Mention], _Doc]:
+    """The mentions of names in a title and body, and what the rules may ask of the text as a
+    whole (:class:`_Doc`)."""
     common = lex.common
     skip = lex.stop_title
     org_cues, titles = lex.org_cues, lex.titles
     mentions: list[_Mention] = []
     text = f"{title}\n{body}" if title else body
     lines = [line for line in text.split("\n") if line.strip()]
-    vocab = _vocab(text)  # (a line break is in no word: the same with or without the title's)
-    sports = len(_lower_words(lex.sport_vocab).intersection(vocab)) >= 3
-    business = not sports and len(_lower_words(_BUSINESS_WORDS).intersection(vocab)) >= 3
+    doc = _Doc(text, lex)  # (a line break is in no word: the same words with or without the title)
     for index, line in enumerate(lines):
         caps = line.isupper() or (
             index == 0 and bool(title) and _title_case(TOKEN_RE.findall(line), common)
@@ -711,7 +781,7 @@ def _mentions(title: str, body: str, lex: Lexicon) -> tuple[list[_Mention], bool
                     if (
                         piece_initial
                         and len(piece) >= 2
-                        and _is_word(piece[0], vocab, lex)
+                        and _is_word(piece[0], doc, lex)
                         and not _named_whole(list(piece), lex)
                     ):
                         piece = tuple(_strip_connectors(list(piece[1:])))
@@ -725,7 +795,7 @@ def _mentions(title: str, body: str, lex: Lexicon) -> tuple[list[_Mention], bool
                                            piece_initial and part[0] == head,
                                            prev, nxt, caps, scored)
                         if label == UNK:
-                            if prev[-1:].isdigit() and not (sports or scored) and _model_before(
+                            if prev[-1:].isdigit() and not (scored or doc.sports) and _model_before(
                                 line, start, prev, sub_prev is None, lex
                             ):
                                 continue  # "Boeing 787 Dreamliner", "Airbus A380 Navigator"
@@ -763,14 +833,14 @@ def _mentions(title: str, body: str, lex: Lexicon) -> tuple[list[_Mention], bool
                         m.label = ORG
                     elif _LOC_APPOSITION.match(m.after):
                         m.label = LOC
-            elif label != LOC or not sports:
+            elif label != LOC:
                 continue
             if (
-                sports
-                and m.label in (LOC, UNK)
+                m.label in (LOC, UNK)
                 and (m.prev in lex.sport_prev or m.next in lex.sport_next)
                 and m.key not in lex.nations
-                and not (m.label == UNK and _is_word(m.tokens[0], vocab, lex))
+                and doc.sports
+                and not (m.label == UNK and _is_word(m.tokens[0], doc, lex))
             ):
                 m.label, m.strong, m.team = ORG, True, True  # "Leicestershire beat Somerset"
         # a list takes the type of its known members: "Zorvik, Telvaro and General Motors"
@@ -784,15 +854,11 @@ def _mentions(title: str, body: str, lex: Lexicon) -> tuple[list[_Mention], bool
             for m in line_mentions:
                 if m.scored and (
                     m.label == LOC
-                    or (m.label == UNK and not _is_word(m.tokens[0], vocab, lex))
+                    or (m.label == UNK and not _is_word(m.tokens[0], doc, lex))
                 ):
                     m.label, m.strong, m.team = ORG, True, True
         mentions.extend(line_mentions)
-    if business:
-        for m in mentions:
-            if m.label == UNK and m.initial and len(m.tokens) == 1:
-                m.plain = _is_word(m.tokens[0], vocab, lex)
-    return mentions, sports, business
+    return mentions, doc
 
 
 def _coordinate(line: str, mentions: list[_Mention]) -> None:
@@ -859,12 +925,12 @@ def _named_whole(words: list[str], lex: Lexicon) -> bool:
     return len(words) >= 3 and words[1] == "of" and words[0] in lex.org_heads
 
 
-def _is_word(word: str, vocab: set[str], lex: Lexicon) -> bool:
+def _is_word(word: str, doc: _Doc, lex: Lexicon) -> bool:
     """A sentence's capitalised first word that is an ordinary word, not a name."""
     low = word.casefold()
     if key(word) in lex.titles:
         return False  # "Mr Smith went..."
-    if _in_vocab(low, vocab) or low in lex.common:
+    if low in lex.common or doc.has_word(low):
         return True
     if word in lex.first_names:
         return False
@@ -930,7 +996,7 @@ def _sub_names(keys: dict[str, object]) -> set[str]:
 def find_entities(title: str, body: str) -> Entities:
     """People, places and organisations named in a title and body."""
     lex = lexicon()
-    mentions, sports, business = _mentions(title or "", body or "", lex)
+    mentions, doc = _mentions(title or "", body or "", lex)
 
     # votes per name key
     votes: dict[str, dict[str, float]] = defaultdict(lambda: defaultdict(float))
@@ -974,6 +1040,7 @@ def find_entities(title: str, body: str) -> Entities:
     found: dict[str, dict[str, tuple[str, ...]]] = {PER: {}, LOC: {}, ORG: {}}
     guesses: dict[str, list[str | None]] = {}
     midsentence: set[str] = set()
+    openers: dict[str, list[_Mention]] = {}  # unknown names opening a sentence
     for m in mentions:
         k = m.key
         label = label_of(k)
@@ -994,11 +1061,12 @@ def find_entities(title: str, body: str) -> Entities:
         ):
             continue  # "Putin" after "Vladimir Putin"; "Davenport" after "Lindsay Davenport"
         if label is None:
-            if not m.initial or (business and not m.plain):
-                midsentence.add(k)  # (in business news a name's capital says enough)
+            if m.initial:
+                openers.setdefault(k, []).append(m)
+            else:
+                midsentence.add(k)
             guesses.setdefault(k, []).append(
-                _guess(m, k, lex, org_parts, loc_parts, person_parts, people_first, sports,
-                       business)
+                _guess(m, k, lex, org_parts, loc_parts, person_parts, people_first, doc)
             )
             continue
         found[label].setdefault(k, surface[k])
@@ -1010,10 +1078,10 @@ def find_entities(title: str, body: str) -> Entities:
         elif (
             " " not in k
             and len(names) >= REPEATED_NAME_MIN
-            and k in midsentence
             and not people_first
             and k not in org_parts
             and k not in loc_parts
+            and (k in midsentence or _named_opener(openers.get(k, ()), doc, lex))
         ):
             label = ORG  # a name the article repeats, with nothing else known about it
         else:
@@ -1029,6 +1097,14 @@ def find_entities(title: str, body: str) -> Entities:
             keep = [_canonical(name, lex) for name in keep]
         setattr(result, attr, _dedupe(keep))
     return result
+
+
+def _named_opener(openers: Iterable[_Mention], doc: _Doc, lex: Lexicon) -> bool:
+    """In business news a name's capital says enough even where it opens a sentence: there an
+    opener counts as seen mid-sentence, unless it is one ordinary word ("Shares")."""
+    return any(
+        len(m.tokens) != 1 or not _is_word(m.tokens[0], doc, lex) for m in openers
+    ) and doc.business
 
 
 def _titlecase(tokens: tuple[str, ...], lex: Lexicon) -> tuple[str, ...]:
@@ -1051,8 +1127,7 @@ def _guess(
     loc_parts: set[str],
     person_parts: dict[str, str],
     people_first: bool,
-    sports: bool,
-    business: bool = False,
+    doc: _Doc,
 ) -> str | None:
     """The type of a name nothing in the name itself decided, from its context."""
     words = k.split()
@@ -1066,12 +1141,13 @@ def _guess(
         if key(m.prev) in lex.titles and m.prev not in _TITLE_MODIFIERS:
             return PER
         if (
-            m.prev in (_BUSINESS_LOC_PREPS if business else _LOC_PREPS)
+            m.prev in _LOC_PREPS
             and m.prev2 != "according to"
             and not m.poss  # "to Quorvant's new phone": whose, not where
+            and (m.prev in _BUSINESS_LOC_PREPS or not doc.business)  # (a part of _LOC_PREPS)
         ):
             return LOC
-        if sports and not people_first:
+        if not people_first and doc.sports:
             return ORG  # a sports report: a club ("Essex, Derbyshire and Surrey")
         return None
     if (

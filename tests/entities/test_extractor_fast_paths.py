@@ -37,6 +37,21 @@ def test_vocab_answers_like_the_lower_word_regex(text: str) -> None:
         assert extractor._in_vocab(word, vocab) == (word in want)
 
 
+@pytest.mark.parametrize("text", SAMPLES + _random_texts())
+def test_has_word_answers_like_the_word_set(text: str) -> None:
+    """A document's first questions are answered by looking in the text, the later ones from
+    the word set: both as the lower-case word regex says."""
+    from newsearch.entities.lexicon import lexicon
+
+    want = set(extractor._LOWER_WORD.findall(text))
+    asked = {w.casefold() for w in text.split()} | {w.strip(".,'") for w in text.split()}
+    asked |= {"", "1x", "é", "ab", "a-b", "x'y", "a.b", "zz", "e"} | want
+    doc = extractor._Doc(text, lexicon())
+    for word in sorted(asked) * 2:  # past WORDS_LOOKED_UP: the word set answers the rest
+        assert extractor._has_word(text, word) == (word in want), word
+        assert doc.has_word(word) == (word in want), word
+
+
 def test_lower_words_keeps_what_a_vocab_can_hold() -> None:
     words = frozenset(["goal", "Goal", "1st", "match-day", "é", "", "half time", "x_y"])
     assert extractor._lower_words(words) == {"goal", "match-day", "x_y"}
