@@ -86,14 +86,20 @@ def article_id(path: str, position: int = 0) -> str:
 _SPACE = re.compile(r"\s+")
 
 
-def _squeeze(text: str) -> str:
+def _squeeze(text: str, printable: bool = False) -> str:
     """``" ".join(text.split())`` (= ``_SPACE.sub(" ", text).strip()``: both split at
     ``str.isspace`` white space), without splitting a text that is already clean but for
     line breaks (most parsed bodies): replacing line breaks by spaces keeps its words, and a
     printable text has no white space but the space, so one without a double space, leading or
-    trailing space is its words joined by single spaces."""
+    trailing space is its words joined by single spaces.
+
+    ``printable``: the caller knows that ``text`` is printable but for its line breaks (the
+    test is a pass over the text)."""
     clean = text.replace("\n", " ") if "\n" in text else text
-    if clean.isprintable() and "  " not in clean and clean[:1] != " " and clean[-1:] != " ":
+    if (
+        (printable or clean.isprintable())
+        and "  " not in clean and clean[:1] != " " and clean[-1:] != " "
+    ):
         return clean
     return " ".join(text.split())
 

@@ -82,9 +82,14 @@ class ParseContext:
         self.warnings.append(message)
         log.info("%s: %s", self.path, message)
 
-    def article(self, fmt: str, position: int, **fields: object) -> Article:
-        """An Article of this file, with list fields cleaned and duplicates dropped."""
-        for key in ("authors", "tags", "people", "places", "orgs"):
+    def article(
+        self, fmt: str, position: int, *, lists_clean: bool = False, **fields: object
+    ) -> Article:
+        """An Article of this file, with list fields cleaned and duplicates dropped.
+
+        ``lists_clean``: the list fields come from :func:`split_list` and
+        :func:`split_authors`, which clean and deduplicate (a second time changes nothing)."""
+        for key in () if lists_clean else ("authors", "tags", "people", "places", "orgs"):
             if key in fields:
                 fields[key] = dedupe_values([v for v in fields[key] if v])  # type: ignore[union-attr]
         for key in ("title", "publisher", "section", "url"):
@@ -112,7 +117,7 @@ _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
 def one_line(text: str) -> str:
     """Collapse all whitespace (newlines included) to single spaces."""
     if text.isprintable():
-        return _squeeze(text)  # no control character for _CONTROL to replace
+        return _squeeze(text, printable=True)  # no control character for _CONTROL to replace
     return " ".join(_CONTROL.sub(" ", text).split())
 
 
@@ -146,17 +151,32 @@ def clean_text(text: str) -> str:
     return "\n\n".join(_clean_text_paragraphs(text))
 
 
+#: The ASCII characters that are not printable, but the line break.
+_ASCII_CONTROL = bytes(range(10)) + bytes(range(11, 32)) + b"\x7f"
+
+
+def _printable_lines(text: str) -> bool:
+    """``text.replace("\\n", "").isprintable()``: for an ASCII text (its only unprintable
+    characters are the control bytes) a C pass over its bytes, much faster than a copy and the
+    per-character test."""
+    if text.isascii():
+        data = text.encode("ascii")
+        return len(data.translate(None, _ASCII_CONTROL)) == len(data)
+    return text.replace("\n", "").isprintable()
+
+
 def _clean_text_paragraphs(text: str) -> list[str]:
     """The paragraphs of :func:`clean_text` (each non-empty, its words joined by single
     spaces)."""
     if "\r" in text:
         text = text.replace("\r\n", "\n").replace("\r", "\n")
-    if not text.replace("\n", "").isprintable():  # (a printable text has no control character)
+    printable = _printable_lines(text)  # (a printable text has no control character)
+    if not printable:
         text = _CONTROL.sub("", text)
     # = clean_paragraphs(paragraphs_from_lines(text.split("\n"))), in one pass: with the
     # control characters gone one_line is " ".join(p.split()), and a paragraph (lines up to a
     # blank line) joined and split again is the words of its lines
-    out = [_squeeze(chunk) for chunk in _BLANK_LINES.split(text)]
+    out = [_squeeze(chunk, printable) for chunk in _BLANK_LINES.split(text)]
     return [p for p in out if p]
 
 

@@ -172,6 +172,7 @@ def _article(record: dict[str, Any], position: int, ctx: ParseContext) -> Articl
     return ctx.article(
         "json",
         position,
+        lists_clean=True,
         content_hash=_words_hash(words),
         title=title,
         body=body,

@@ -96,3 +96,35 @@ def test_json_articles_hash_as_content_hash_does() -> None:
     assert len(articles) > 100
     for article in articles:
         assert article.content_hash == content_hash(article.title, article.body)
+
+
+ASCII_TEXTS = [chr(i) for i in range(128)] + [
+    t.encode("ascii", "ignore").decode("ascii") for t in TEXTS
+] + ["plain words\nand lines", "tab\there", "bell\x07", "del\x7f", "ok ~ !"]
+
+
+@pytest.mark.parametrize("text", TEXTS + ASCII_TEXTS)
+def test_printable_lines_is_the_plain_test(text: str) -> None:
+    from newsearch.article import _squeeze
+    from newsearch.ingest.base import _printable_lines
+
+    printable = text.replace("\n", "").isprintable()
+    assert _printable_lines(text) == printable
+    if printable:  # what the callers that know it skip
+        assert _squeeze(text, printable=True) == " ".join(text.split())
+
+
+@pytest.mark.parametrize("text", TEXTS)
+def test_split_lists_are_what_the_parse_context_would_clean_them_to(text: str) -> None:
+    """The JSON parser tells ParseContext.article its lists are clean: they must be."""
+    from newsearch.ingest.base import ParseContext, split_authors
+
+    values: list[object] = [text, [text, text.upper(), {"name": text}, 5, None], {"name": text},
+                            text.split(" "), f"By {text} and {text[::-1]}"]
+    for value in values:
+        for got in (split_list(value), split_authors(value)):
+            assert dedupe_values([v for v in got if v]) == got
+            plain = ParseContext(path="/x").article("json", 0, title="t", tags=got, authors=got)
+            clean = ParseContext(path="/x").article("json", 0, lists_clean=True, title="t",
+                                                    tags=got, authors=got)
+            assert plain == clean
