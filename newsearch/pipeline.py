@@ -72,9 +72,10 @@ def process_file(path: Path | str, *, date_order: str = "mdy",
     ``analyze_text`` also pre-analyses each article's text (:func:`analyze`); ``prepare`` is
     then called on each article (an engine writer's preparation, run in the parser
     processes: it must be picklable, e.g. a module-level function)."""
-    shown = str(Path(path).absolute())
+    absolute = Path(path).absolute()  # (read_articles takes it as it is: no second parse)
+    shown = str(absolute)
     try:
-        articles = read_articles(path, date_order=date_order, max_bytes=max_bytes)
+        articles = read_articles(absolute, date_order=date_order, max_bytes=max_bytes)
     except IngestError as exc:
         return FileResult(shown, "", skipped=exc.reason, message=exc.message)
     except RecursionError:

@@ -16,6 +16,7 @@ import errno
 import gzip
 import io
 import os
+import stat
 import zlib
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -107,7 +108,7 @@ def read_file(
         st = os.stat(path)
     except OSError as exc:
         raise _os_error(exc, shown) from None
-    if not os.path.isfile(path):
+    if not stat.S_ISREG(st.st_mode):  # (os.path.isfile would stat the file again)
         raise IngestError(UNREADABLE, "not a regular file", shown)
     if st.st_size > max_bytes:
         raise IngestError(

@@ -61,14 +61,16 @@ _ANNOTATIONS = {
     "organization": "orgs", "organisation": "orgs", "company": "orgs",
 }
 MAX_HEADER_LINES = 12
-
-
-def _norm(line: str) -> str:
-    return one_line(line)
+#: An absolute date, plausible or not ("Feb 30, 2022", "31/02/22"): an age line.
+_DATE_LIKE = re.compile(
+    r"^(?:updated|published|posted)?\s*[A-Za-z]{3,9}\.? \d{1,2}, \d{4}$"
+    r"|^\d{1,4}[/.-]\d{1,2}[/.-]\d{2,4}$",
+    re.IGNORECASE,
+)
 
 
 def parse(text: str, ctx: ParseContext) -> list[Article]:
-    lines = [_norm(line) for line in text.replace("\r\n", "\n").replace("\r", "\n").split("\n")]
+    lines = [one_line(line) for line in text.replace("\r\n", "\n").replace("\r", "\n").split("\n")]
     start = 0
     crawled: date | None = None
     while start < len(lines) and not lines[start]:
@@ -129,8 +131,7 @@ def _is_age(line: str, crawled: date | None, ctx: ParseContext) -> bool:
         return True
     # An absolute date that is not plausible (impossible, or after the crawl) is still the age
     # line: it ends the header, and the article is undated.
-    return bool(re.match(r"^(?:updated|published|posted)?\s*[A-Za-z]{3,9}\.? \d{1,2}, \d{4}$"
-                         r"|^\d{1,4}[/.-]\d{1,2}[/.-]\d{2,4}$", line, re.IGNORECASE))
+    return bool(_DATE_LIKE.match(line))
 
 
 def _header(

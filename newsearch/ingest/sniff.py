@@ -47,7 +47,7 @@ def is_binary(data: bytes) -> bool:
         return True
     if not head:
         return False
-    controls = sum(head.count(bytes([b])) for b in _CONTROL_BYTES)
+    controls = len(head) - len(head.translate(None, _CONTROL_BYTES))  # (one pass, not 29)
     return controls / len(head) > 0.05
 
 

@@ -128,3 +128,17 @@ def test_split_lists_are_what_the_parse_context_would_clean_them_to(text: str) -
             clean = ParseContext(path="/x").article("json", 0, lists_clean=True, title="t",
                                                     tags=got, authors=got)
             assert plain == clean
+
+
+def test_is_binary_counts_control_bytes_as_one_by_one_counting_does() -> None:
+    from newsearch.ingest.sniff import _CONTROL_BYTES, is_binary
+
+    rng = random.Random(3)
+    pool = [b"a", b" ", b"\n", b"\t", b"\r", b"\x0c", b"\x01", b"\x1b", b"\x7f", b"\xc3\xa9"]
+    for size in [1, 2, 19, 20, 21, 100, 9000]:
+        for _ in range(40):
+            weights = [40, 10, 5, 2, 2, 1, rng.random() * 4, rng.random() * 4, 1, 3]
+            data = b"".join(rng.choices(pool, weights, k=size))
+            head = data[:8192]
+            controls = sum(head.count(bytes([b])) for b in _CONTROL_BYTES)
+            assert is_binary(data) == (b"\x00" in head or controls / len(head) > 0.05)
