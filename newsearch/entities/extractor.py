@@ -246,13 +246,22 @@ RUN_RE = re.compile(
 _RUN_START = re.compile(rf"[{_UPPER}](?<![\w&'’.\-].)")
 
 
+#: ASCII bytes: capital letters -> 1, anything else -> 0.
+_CAPITALS = bytes(1 if 65 <= b <= 90 else 0 for b in range(256))
+
+
 def _runs(line: str) -> Iterator[re.Match[str]]:
-    """``RUN_RE.finditer(line)``, faster: RUN_RE is tried only where a run can start."""
+    """``RUN_RE.finditer(line)``, faster: RUN_RE is tried only where a run can start, and in
+    an ASCII line (where the only capitals are A-Z) not past its last capital: the search
+    for the next start does not scan the rest of the line, most of a paragraph."""
     search = _RUN_START.search
     match = RUN_RE.match
+    stop = (
+        line.encode("ascii").translate(_CAPITALS).rfind(1) + 1 if line.isascii() else len(line)
+    )
     pos = 0
-    while True:
-        found = search(line, pos)
+    while pos < stop:
+        found = search(line, pos, stop)
         if found is None:
             return
         start = found.start()
