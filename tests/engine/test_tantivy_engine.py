@@ -5,7 +5,10 @@ Real tantivy indexes on disk (tmp_path), built from articles written here.
 
 from __future__ import annotations
 
+import fcntl
 import json
+import multiprocessing
+import os
 import threading
 from datetime import date
 from pathlib import Path
@@ -611,3 +614,41 @@ def test_top_facet_values_exact_when_copies_inflate_plain_counts(tmp_path: Path)
     # Brute force: one story per content hash, three stories each for the steady people.
     assert top == [(f"Steady {p:02d}", 3) for p in range(5)]
     assert tied == [(f"Copied {p:02d}", 1) for p in range(5)]
+
+
+def _wait_in_child(ready, go) -> None:  # noqa: ANN001 - multiprocessing events
+    ready.set()
+    go.wait(30)
+
+
+@pytest.mark.parametrize(("name", "kept"), [(".tantivy-meta.lock", False),
+                                            ("other.lock", True)])
+def test_a_forked_parser_does_not_keep_a_tantivy_lock(tmp_path: Path, name: str,
+                                                      kept: bool) -> None:
+    """tantivy holds its meta lock (an flock) for moments; a parser process forked in such a
+    moment must not keep it once the writer lets go (the writer's next commit hung on it).
+    The control case: a lock that is not tantivy's is kept by the child, which shows that
+    the check below sees an inherited lock."""
+    lock = tmp_path / name
+    fd = os.open(lock, os.O_WRONLY | os.O_CREAT, 0o644)
+    fcntl.flock(fd, fcntl.LOCK_EX)
+    ctx = multiprocessing.get_context("fork")
+    ready, go = ctx.Event(), ctx.Event()
+    child = ctx.Process(target=_wait_in_child, args=(ready, go))
+    child.start()
+    try:
+        assert ready.wait(30)
+        os.close(fd)  # the writer lets go
+        other = os.open(lock, os.O_WRONLY)
+        try:
+            if kept:
+                with pytest.raises(BlockingIOError):
+                    fcntl.flock(other, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            else:
+                fcntl.flock(other, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        finally:
+            os.close(other)
+    finally:
+        go.set()
+        child.join(30)
+    assert child.exitcode == 0
