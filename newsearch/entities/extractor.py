@@ -748,7 +748,7 @@ def _mentions(title: str, body: str, lex: Lexicon) -> tuple[list[_Mention], _Doc
     doc = _Doc(text, lex)  # (a line break is in no word: the same words with or without the title)
     for index, line in enumerate(lines):
         caps = line.isupper() or (
-            index == 0 and bool(title) and _title_case(TOKEN_RE.findall(line), common)
+            index == 0 and bool(title) and _title_case_line(line, common)
         )
         line_mentions: list[_Mention] = []
         dateline = _DATELINE.match(line) if 0 < index <= 3 else None
@@ -921,6 +921,14 @@ def _title_case(tokens: list[str], common: frozenset[str]) -> bool:
             elif tok not in common:
                 lower += 1
     return upper >= 3 and lower == 0
+
+
+def _title_case_line(line: str, common: frozenset[str]) -> bool:
+    """``_title_case(TOKEN_RE.findall(line), common)``, at once False for an ASCII line with
+    fewer than three capitals (three capitalised words at least make a Title Case Headline)."""
+    if line.isascii() and line.encode("ascii").translate(_CAPITALS).count(1) < 3:
+        return False
+    return _title_case(TOKEN_RE.findall(line), common)
 
 
 _WORD_ENDINGS = ("ing", "ed", "ly", "ness", "ment", "ments", "tion", "tions")

@@ -65,6 +65,20 @@ def test_runs_are_the_run_regex(text: str) -> None:
         assert got == want
 
 
+HEADLINES = ["Allies, Pals or Foes? Inside the Deal", "Fed Holds Rates Steady", "Fed holds rates",
+             "Über Alles Größten Städte", "Rates Rise Again", "A B C", "Tesla Shares Jump 5%"]
+
+
+@pytest.mark.parametrize("text", SAMPLES + HEADLINES + _random_texts())
+def test_title_case_line_is_title_case_of_the_tokens(text: str) -> None:
+    from newsearch.entities.lexicon import lexicon
+
+    common = lexicon().common
+    for line in [text, *text.split("\n")]:
+        want = extractor._title_case(extractor.TOKEN_RE.findall(line), common)
+        assert extractor._title_case_line(line, common) == want
+
+
 @pytest.mark.parametrize("text", SAMPLES + _random_texts(100))
 def test_dedupe_values_is_idempotent(text: str) -> None:
     """``_merge`` returns the deduplicated annotations as they are when nothing was found."""
