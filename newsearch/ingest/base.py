@@ -205,8 +205,9 @@ def split_authors(value: object) -> list[str]:
         value = value.get("name") or value.get("full_name") or ""
     if isinstance(value, (list, tuple)):
         out: list[str] = []
-        for item in value:
-            out.extend(split_authors(item))
+        for item in value:  # (a short string: the last step below, without the call)
+            out.extend(_authors_in(item) if type(item) is str and len(item) <= 300
+                       else split_authors(item))
         return dedupe_values(out)
     text = str(value)
     return list(_authors_in(text) if len(text) <= 300 else _authors_in.__wrapped__(text))
@@ -235,8 +236,9 @@ def split_list(value: object) -> list[str]:
         value = value.get("name") or value.get("label") or value.get("value") or ""
     if isinstance(value, (list, tuple)):
         out: list[str] = []
-        for item in value:
-            out.extend(split_list(item))
+        for item in value:  # (a short string: the last step below, without the call)
+            out.extend(_list_in(item) if type(item) is str and len(item) <= 300
+                       else split_list(item))
         return dedupe_values(out)
     text = str(value)
     return list(_list_in(text) if len(text) <= 300 else _list_in.__wrapped__(text))
