@@ -473,6 +473,8 @@ class TantivyWriter(EngineWriter):
         """Unmarked articles added since the last commit, by content hash."""
         self._deleted: set[str] = set()
         """Source paths deleted since the last commit."""
+        self._dirty = rebuild
+        """Whether documents were added or deleted since the last commit."""
 
     def indexed_files(self) -> dict[str, str]:
         self._index.reload()
@@ -505,6 +507,7 @@ class TantivyWriter(EngineWriter):
         return self._hashes
 
     def add(self, articles: Iterable[Article]) -> None:
+        self._dirty = True
         known = self._known_hashes()
         for article in articles:
             h = article.content_hash
@@ -540,6 +543,7 @@ class TantivyWriter(EngineWriter):
         return [copy for copy in copies if copy.path not in self._deleted]
 
     def delete_paths(self, paths: Iterable[str]) -> None:
+        self._dirty = True
         for path in paths:
             self._writer.delete_documents_by_term("path", path)
             self._deleted.add(path)
@@ -555,6 +559,7 @@ class TantivyWriter(EngineWriter):
         self._pending.clear()
         self._deleted.clear()
         self._rebuild = False
+        self._dirty = False
 
     def close(self) -> None:
         writer = getattr(self, "_writer", None)
@@ -562,7 +567,10 @@ class TantivyWriter(EngineWriter):
             return
         self._writer = None
         try:
-            writer.rollback()
+            if self._dirty:
+                writer.rollback()  # what was not committed is dropped
+            # Let the merges the last commit started finish (a rollback would cancel them
+            # and leave up to 2 x 8 small segments, which every query then visits).
             writer.wait_merging_threads()
         except ValueError:  # pragma: no cover - nothing left to release
             pass

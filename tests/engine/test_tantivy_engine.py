@@ -652,3 +652,19 @@ def test_a_forked_parser_does_not_keep_a_tantivy_lock(tmp_path: Path, name: str,
         go.set()
         child.join(30)
     assert child.exitcode == 0
+
+
+def test_closing_the_writer_lets_the_last_merge_finish(tmp_path: Path) -> None:
+    """tantivy merges eight small segments into one after a commit. Closing the writer waits
+    for that merge instead of cancelling it (a rollback does), so that a new index is not
+    left with many small segments for every query to visit (12 instead of 5 at 100,000
+    articles: the facet counts of a broad query took 14 ms instead of 10)."""
+    index = tmp_path / "index"
+    with open_writer(index, engine="tantivy") as writer:
+        for i in range(8):
+            writer.add([Article(path=f"/m/{i}.json", format="json", title=f"Story {i}",
+                                body=f"text {i}")])
+            writer.commit()
+    with open_engine(index) as engine:
+        assert engine.count(MatchAll()) == 8
+        assert engine._snap.searcher.num_segments == 1
