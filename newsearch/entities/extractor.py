@@ -777,7 +777,7 @@ def _mentions(title: str, body: str, lex: Lexicon) -> tuple[list[_Mention], _Doc
             ):
                 continue  # "the Nikkei index", "Standard & Poor's 500 index"
             start = match.start()
-            run_prev = _prev_token(line, start)
+            run_prev = _prev_token(line, start) if start else ""  # (none before a line's first)
             poss = text.endswith(_POSSESSIVE_ENDS)
             for s, (sub_prev, last, pieces) in enumerate(subs):
                 prev = (run_prev if sub_prev is None else sub_prev).casefold()
