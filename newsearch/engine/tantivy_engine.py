@@ -6,11 +6,13 @@ Only this module imports ``tantivy``.
 
 Design (measured in docs/performance.md):
 
-- Text: ``title`` and ``body`` use tantivy's built-in ``en_stem`` analyser (letters and digits,
-  lower case, Snowball English), which is what ``newsearch.analysis`` does; query words are
-  analysed with an identical tantivy ``TextAnalyzer`` so that query and index always agree.
-  ``words`` holds the unstemmed lower-case words of title and body (doc ids only) for "did you
-  mean", word frequencies and prefix expansion.
+- Text: ``title`` and ``body`` hold the stems of tantivy's ``en_stem`` chain (letters and
+  digits, lower case, Snowball English), which is what ``newsearch.analysis`` does; query words
+  are analysed with an identical tantivy ``TextAnalyzer`` so that query and index always agree.
+  ``words`` holds the distinct unstemmed lower-case words of title and body (doc ids only) for
+  "did you mean", word frequencies and prefix expansion. The parser processes analyse the text
+  (:func:`analyse`, each distinct token once per process) and hand tantivy the terms separated
+  by spaces: tantivy would otherwise split the body three times and stem it twice.
 - Facets: one raw, fast text field per facet holding the canonical display form of each value
   (the writer keeps one spelling per ``normalize_value`` key). Filters translate keys to the
   displays through the term dictionary; counts and the histogram come from tantivy's
@@ -37,6 +39,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from functools import lru_cache
+from itertools import filterfalse
 from pathlib import Path
 from typing import Any
 
@@ -84,7 +87,7 @@ EXACT_AT_ONCE = 2_000
 """Above this many matches, terms aggregations ask every segment for every candidate at
 once instead of trying the cheap request first (at 100,000 articles the cheap one was
 inexact for the entity facets and cost 19 ms, the exact one 23 ms)."""
-SCHEMA_VERSION = 3
+SCHEMA_VERSION = 4
 META_FILE = "newsearch.json"
 SUBDIR = "tantivy"
 
@@ -119,6 +122,14 @@ _DATE_FACETS = ("year", "month")
 _MISSING = object()
 
 
+def _tokens_analyzer() -> tantivy.TextAnalyzer:
+    """The words of a text as written (letters and digits, at most 40 bytes): the tokens that
+    :data:`_STEMS` and :data:`_LOWER` map one by one."""
+    return (tantivy.TextAnalyzerBuilder(tantivy.Tokenizer.simple())
+            .filter(tantivy.Filter.remove_long(MAX_TOKEN_CHARS + 1))
+            .build())
+
+
 def _words_analyzer() -> tantivy.TextAnalyzer:
     return (tantivy.TextAnalyzerBuilder(tantivy.Tokenizer.simple())
             .filter(tantivy.Filter.remove_long(MAX_TOKEN_CHARS + 1))
@@ -127,7 +138,7 @@ def _words_analyzer() -> tantivy.TextAnalyzer:
 
 
 def _stem_analyzer() -> tantivy.TextAnalyzer:
-    """The same chain as tantivy's built-in ``en_stem`` (used for title and body)."""
+    """The same chain as tantivy's built-in ``en_stem`` (the stems of title and body)."""
     return (tantivy.TextAnalyzerBuilder(tantivy.Tokenizer.simple())
             .filter(tantivy.Filter.remove_long(MAX_TOKEN_CHARS))
             .filter(tantivy.Filter.lowercase())
@@ -135,13 +146,43 @@ def _stem_analyzer() -> tantivy.TextAnalyzer:
             .build())
 
 
-def _pairs_analyzer() -> tantivy.TextAnalyzer:
+def _analysed_analyzer() -> tantivy.TextAnalyzer:
+    """The index-side analyser of the text fields: their text arrives analysed (terms
+    separated by spaces, see :func:`_fields`), so tantivy only splits it."""
     return tantivy.TextAnalyzerBuilder(tantivy.Tokenizer.whitespace()).build()
 
 
+_TOKENS = _tokens_analyzer()
 _STEM = _stem_analyzer()
 _WORDS = _words_analyzer()
-_PAIRS = _pairs_analyzer()
+_ANALYSED = _analysed_analyzer()
+ANALYSED_TOKENIZER = "ns_analysed"
+"""Tokenizer name of the fields written as analysed terms (title, body, words, pairs)."""
+
+
+MEMO_SIZE = 500_000
+"""Most tokens :data:`_STEMS` holds (then it starts afresh)."""
+_STEMS: dict[str, str] = {}
+"""token -> its stem exactly as ``en_stem`` makes it (the analysers work token by token), or
+'' for a token ``en_stem`` drops (40 bytes or more); per process, filled by :func:`analyse`."""
+_LOWER: dict[str, str] = {}
+"""token -> the token as the ``words`` field holds it (lower case)."""
+
+
+def _learn(tokens: list[str]) -> None:
+    """Put ``tokens`` (distinct, new) into :data:`_STEMS` and :data:`_LOWER`: one analyser
+    call for all of them (a call per token cost more than the rest of the analysis)."""
+    if len(_STEMS) + len(tokens) > MEMO_SIZE:
+        _STEMS.clear()
+        _LOWER.clear()
+    # Each token is one run of letters and digits under 41 bytes: analysed with spaces
+    # between them, each gives exactly one word, and one stem unless en_stem drops it.
+    _LOWER.update(zip(tokens, _WORDS.analyze(" ".join(tokens)), strict=True))
+    kept = [t for t in tokens if len(t) < 10 or len(t.encode("utf-8", "surrogatepass")) < 40]
+    if len(kept) < len(tokens):
+        _STEMS.update(dict.fromkeys(tokens, ""))
+    _STEMS.update(zip(kept, _STEM.analyze(" ".join(kept)), strict=True))
+
 
 #: Very common English words (as stems). Every two neighbouring words of which one is common
 #: are also indexed as one token ("said_the") in ``title_pairs`` / ``body_pairs``: a phrase
@@ -161,12 +202,36 @@ def _pairs_of(stems: Sequence[str]) -> list[str]:
             if a in common or b in common]
 
 
+@dataclass
+class Analysed:
+    """A text as the index receives it: its stems in order (the positions of title and body;
+    no gap where ``en_stem`` drops a word too long, as the Whoosh engine's positions) and
+    its lower-case words (``words``: each distinct token once, so a word may come twice in
+    two spellings). Identical, token by token, to what tantivy's ``en_stem`` and
+    ``ns_words`` analysers make of the text."""
+
+    stems: list[str]
+    words: list[str]
+
+
+def analyse(text: str) -> Analysed:
+    tokens = _TOKENS.analyze(text)
+    try:
+        stems = list(map(_STEMS.__getitem__, tokens))
+    except KeyError:
+        _learn(list(set(filterfalse(_STEMS.__contains__, tokens))))
+        stems = list(map(_STEMS.__getitem__, tokens))
+    if "" in stems:
+        stems = [s for s in stems if s]
+    return Analysed(stems, list(map(_LOWER.__getitem__, set(tokens))))
+
+
 def pairs(text: str) -> list[str]:
     """The common-word pairs of ``text``: ``a_b`` for neighbouring stems a, b of which one
     is in :data:`COMMON`. The stems are tantivy's (``en_stem``, as the title and body fields),
     taken as neighbours across a word too long to index, as the Whoosh engine's positions
     (``newsearch.analysis``) do."""
-    return _pairs_of(_STEM.analyze(text))
+    return _pairs_of(analyse(text).stems)
 
 
 def _pair_of(stems: Sequence[str]) -> str | None:
@@ -181,11 +246,12 @@ def _schema() -> tantivy.Schema:
     sb.add_text_field("path", tokenizer_name="raw", index_option="basic")
     sb.add_text_field("src", tokenizer_name="raw", index_option="basic", fast=True)
     sb.add_bytes_field("article", stored=True)
-    sb.add_text_field("title", tokenizer_name="en_stem")
-    sb.add_text_field("body", tokenizer_name="en_stem")
-    sb.add_text_field("words", tokenizer_name="ns_words", index_option="basic")
-    sb.add_text_field("title_pairs", tokenizer_name="ns_pairs", index_option="freq")
-    sb.add_text_field("body_pairs", tokenizer_name="ns_pairs", index_option="freq")
+    # Text fields receive their terms analysed (_fields): tantivy splits them at spaces.
+    sb.add_text_field("title", tokenizer_name=ANALYSED_TOKENIZER)
+    sb.add_text_field("body", tokenizer_name=ANALYSED_TOKENIZER)
+    sb.add_text_field("words", tokenizer_name=ANALYSED_TOKENIZER, index_option="basic")
+    sb.add_text_field("title_pairs", tokenizer_name=ANALYSED_TOKENIZER, index_option="freq")
+    sb.add_text_field("body_pairs", tokenizer_name=ANALYSED_TOKENIZER, index_option="freq")
     for name in ENGINE_FACETS:
         sb.add_text_field(name, tokenizer_name="raw", index_option="basic", fast=True)
     sb.add_integer_field("day", indexed=True, fast=True)
@@ -248,8 +314,7 @@ def _open_index(path: Path, create: bool) -> tantivy.Index:
             index = tantivy.Index.open(str(path))
     except ValueError as exc:
         raise EngineError(f"cannot open the tantivy index at {path}: {exc}") from None
-    index.register_tokenizer("ns_words", _WORDS)
-    index.register_tokenizer("ns_pairs", _PAIRS)
+    index.register_tokenizer(ANALYSED_TOKENIZER, _ANALYSED)
     return index
 
 
@@ -384,17 +449,18 @@ def _document(a: Article, dup: bool = False) -> tantivy.Document:
 
 
 def _fields(a: Article) -> dict[str, Any]:
+    title, body = analyse(a.title), analyse(a.body)
     fields: dict[str, Any] = {
         "id": a.id,
         "path": a.path,
         "src": f"{a.path}\x00{a.file_signature}",
         # vars(): the dataclass fields as they are (asdict() deep-copies: 3x slower).
         "article": json.dumps(vars(a), ensure_ascii=False).encode("utf-8", "surrogatepass"),
-        "title": a.title,
-        "body": a.body,
-        "words": [a.title, a.body],
-        "title_pairs": " ".join(pairs(a.title)),
-        "body_pairs": " ".join(pairs(a.body)),
+        "title": " ".join(title.stems),
+        "body": " ".join(body.stems),
+        "words": " ".join(title.words + body.words),
+        "title_pairs": " ".join(_pairs_of(title.stems)),
+        "body_pairs": " ".join(_pairs_of(body.stems)),
         "chash": a.content_hash,
     }
     for name in FACET_FIELDS:
@@ -1503,8 +1569,10 @@ class TantivyEngine(Engine):
         article = self.get(article_id)
         if article is None:
             return []
+        # The fields' analyser only splits analysed text (_fields): hand it the stems.
         like = Q.more_like_this_document_fields_query(
-            SCHEMA, {"title": [article.title], "body": [article.body]},
+            SCHEMA, {name: [" ".join(analyse(getattr(article, name)).stems)]
+                     for name in _TEXT_FIELDS},
             min_doc_frequency=1, min_term_frequency=1, max_query_terms=25,
             max_doc_frequency=max(10, snap.searcher.num_docs // 2), min_word_length=3)
         skip = [article.id, *self.duplicates_of(article)]
