@@ -39,7 +39,6 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from functools import lru_cache
-from itertools import filterfalse
 from pathlib import Path
 from typing import Any
 
@@ -103,6 +102,8 @@ MAX_DEPTH = 64
 MIN_PREFIX = 2
 MAX_TOKEN_CHARS = 40
 WRITER_HEAP = 256_000_000
+WRITER_THREADS = 0
+"""tantivy's indexing threads (0: tantivy's choice, one per core)."""
 AGG_CHUNK = 50_000
 """Most buckets asked of one aggregation (tantivy refuses more than 65,000)."""
 COMPLEMENT_SHARE = 0.65
@@ -216,14 +217,14 @@ class Analysed:
 
 def analyse(text: str) -> Analysed:
     tokens = _TOKENS.analyze(text)
-    try:
-        stems = list(map(_STEMS.__getitem__, tokens))
-    except KeyError:
-        _learn(list(set(filterfalse(_STEMS.__contains__, tokens))))
-        stems = list(map(_STEMS.__getitem__, tokens))
+    distinct = set(tokens)
+    new = distinct.difference(_STEMS)
+    if new:
+        _learn(list(new))
+    stems = list(map(_STEMS.__getitem__, tokens))
     if "" in stems:
         stems = [s for s in stems if s]
-    return Analysed(stems, list(map(_LOWER.__getitem__, set(tokens))))
+    return Analysed(stems, list(map(_LOWER.__getitem__, distinct)))
 
 
 def pairs(text: str) -> list[str]:
@@ -439,8 +440,10 @@ def prepare(article: Article) -> Article:
 
 
 def _document(a: Article, dup: bool = False) -> tantivy.Document:
-    """The tantivy document of an article (facet values as written, one per key)."""
-    fields = getattr(a, FIELDS_ATTR, None)
+    """The tantivy document of an article (facet values as written, one per key). The
+    prepared fields are used once: they leave the article here (the writer keeps the
+    articles of a batch until its commit, and the fields are most of their memory)."""
+    fields = a.__dict__.pop(FIELDS_ATTR, None)
     if fields is None or fields["id"] != a.id or fields["path"] != a.path:
         fields = _fields(a)
     if dup:
@@ -518,7 +521,8 @@ class TantivyWriter(EngineWriter):
                     shutil.rmtree(path)  # another schema: start the tantivy files afresh
             self._index = _open_index(path, create=True)
             try:
-                self._writer = self._index.writer(heap_size=WRITER_HEAP)
+                self._writer = self._index.writer(heap_size=WRITER_HEAP,
+                                                  num_threads=WRITER_THREADS)
             except ValueError as exc:
                 if "lock" in str(exc).lower():
                     raise IndexLocked(f"{index_dir} is being written by another process") \

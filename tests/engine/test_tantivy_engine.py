@@ -14,6 +14,8 @@ from datetime import date
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 pytest.importorskip("tantivy")
 
@@ -115,6 +117,38 @@ def test_analysis_agrees_with_newsearch_analysis() -> None:
     text = ("U.S. officials said Russia's 2022 budget grew 3.5% while running, runs and ran "
             "were stemmed; café naïve COVID-19 e-mail don't x² Ünïcode")
     assert te._STEM.analyze(text) == terms(text)
+
+
+ANALYSE_CASES = [
+    "U.S. officials said Russia's 2022 budget grew 3.5% while running, runs and ran",
+    "İstanbul ΟΔΟΣ Straße DŽungla ǅ café naïve COVID-19 e-mail x² Ünïcode",
+    # Tokens of 39, 40 and 41 bytes (en_stem keeps under 40, the words field under 41),
+    # one that lower-casing lengthens, and repeats in two spellings.
+    "a" * 39 + " " + "b" * 40 + " " + "c" * 41 + " İ" + "x" * 38 + " Said said SAID the",
+    "",
+    "   --- ... !!! ",
+]
+
+
+def _analysers_agree(text: str) -> None:
+    for _ in range(2):  # the per-process tables cold, then warm
+        got = te.analyse(text)
+        assert got.stems == te._STEM.analyze(text)
+        assert sorted(set(got.words)) == sorted(set(te._WORDS.analyze(text)))
+
+
+@pytest.mark.parametrize("text", ANALYSE_CASES)
+def test_analyse_is_what_the_tantivy_analysers_make(text: str) -> None:
+    """The parser processes analyse the text for tantivy (schema 4): token by token it must
+    be exactly what en_stem (title, body, queries) and ns_words (the words field) make."""
+    _analysers_agree(text)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.sampled_from(list("aAbBİıΣσςßẞ9 -'.é\u0301ǅ") + ["x" * 19]),
+                max_size=120).map("".join))
+def test_analyse_agrees_on_any_text(text: str) -> None:
+    _analysers_agree(text)
 
 
 def test_text_queries(engine) -> None:
