@@ -313,9 +313,10 @@ def _lower_words(words: frozenset[str]) -> frozenset[str]:
 _WORD_CHAR = re.compile(r"[\w'’\-]")
 
 
-def _has_word(text: str, word: str) -> bool:
+def _has_word(text: str, word: str, tries: int = 8) -> bool | None:
     """``_in_vocab(word, _vocab(text))``, by looking for ``word`` in the text: an occurrence
-    with no character of a word right before or after it."""
+    with no character of a word right before or after it. None (not known) when ``tries``
+    occurrences in a row are parts of longer words ("s" in a long text): ask the word set."""
     if not ("a" <= word[:1] <= "z" and _LOWER_WORD.fullmatch(word)):
         return False
     size = len(word)
@@ -323,6 +324,9 @@ def _has_word(text: str, word: str) -> bool:
     while at >= 0:
         if not (at and _WORD_CHAR.match(text, at - 1)) and not _WORD_CHAR.match(text, at + size):
             return True
+        tries -= 1
+        if not tries:
+            return None
         at = text.find(word, at + 1)
     return False
 
@@ -355,7 +359,9 @@ class _Doc:
         less work than the word set when only a few are asked."""
         if self._vocab is None and self._asked < WORDS_LOOKED_UP:
             self._asked += 1
-            return _has_word(self._text, word)
+            found = _has_word(self._text, word)
+            if found is not None:
+                return found
         return _in_vocab(word, self.vocab)
 
     @property

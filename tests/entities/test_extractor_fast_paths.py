@@ -48,8 +48,18 @@ def test_has_word_answers_like_the_word_set(text: str) -> None:
     asked |= {"", "1x", "é", "ab", "a-b", "x'y", "a.b", "zz", "e"} | want
     doc = extractor._Doc(text, lexicon())
     for word in sorted(asked) * 2:  # past WORDS_LOOKED_UP: the word set answers the rest
-        assert extractor._has_word(text, word) == (word in want), word
+        assert extractor._has_word(text, word, tries=10**6) == (word in want), word
+        assert extractor._has_word(text, word, tries=1) in (word in want, None), word
         assert doc.has_word(word) == (word in want), word
+
+
+def test_has_word_gives_up_on_a_word_found_only_inside_others() -> None:
+    from newsearch.entities.lexicon import lexicon
+
+    text = "sss " * 20 + "s"
+    assert extractor._has_word(text, "s") is None  # 8 tries inside "sss", not the last "s"
+    assert extractor._has_word(text, "s", tries=100) is True
+    assert extractor._Doc(text, lexicon()).has_word("s") is True  # from the word set
 
 
 def test_lower_words_keeps_what_a_vocab_can_hold() -> None:
