@@ -52,6 +52,7 @@ _ISO = re.compile(
     re.IGNORECASE,
 )
 _HAS_YEAR = re.compile(r"(?<!\d)(\d{4})(?!\d)|(?<!\d)\d{1,2}[/.\-]\d{1,2}[/.\-]\d{2}(?!\d)")
+_DIGIT = re.compile(r"\d")
 _YEAR_FIRST = re.compile(r"^\d{4}[/.\-]\d{1,2}[/.\-]\d{1,2}\b")
 _LETTERS = re.compile(r"[A-Za-z]+")
 _MONTH_OR_DAY_WORDS = re.compile(
@@ -102,7 +103,10 @@ def parse_date(
     dayfirst = _check_order(date_order)
     if not text:
         return None
-    text = " ".join(str(text).replace("\u00a0", " ").split())
+    text = str(text)
+    if not _DIGIT.search(text):
+        return None  # (every form read below has a digit: a header line, a sentence)
+    text = " ".join(text.replace("\u00a0", " ").split())
     text = _PREFIX.sub("", text).strip(" ,;|-")
     if not text or len(text) > 80:
         return None

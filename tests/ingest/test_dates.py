@@ -102,3 +102,12 @@ def test_to_iso() -> None:
     assert to_iso("Aug 13, 2022") == "2022-08-13"
     assert to_iso("not a date") is None
     assert to_iso(None) is None
+
+
+@pytest.mark.parametrize(
+    "text", ["World", "Morning Chronicle", "Sunday, the first of March", "Yesterday", "Just now"]
+)
+def test_text_without_a_digit_is_no_date_and_the_order_is_still_checked(text: str) -> None:
+    assert parse_date(text) is None
+    with pytest.raises(ValueError):
+        parse_date(text, date_order="ymd")
