@@ -24,7 +24,9 @@ Exit statuses (:attr:`IndexSummary.exit_status`, also the CLI's):
 
 from __future__ import annotations
 
+import contextlib
 import functools
+import gc
 import logging
 import multiprocessing
 import multiprocessing.context
@@ -287,6 +289,26 @@ def parse_files(paths: Sequence[str], *, jobs: int = 0, date_order: str = "mdy",
         pool.shutdown(wait=True, cancel_futures=True)
 
 
+#: Python's collector thresholds while indexing (the defaults are 700, 10, 10): each article
+#: makes hundreds of short-lived lists and dicts, so at the defaults a young collection ran
+#: every article or two, and the full ones walked the writer's batch of articles. At 100,000
+#: articles (two alternating pairs of runs): 1,807 and 1,782 articles/s at the defaults,
+#: 1,931 and 1,916 with these, 7 % less CPU in the writer and the parser processes alike.
+INDEXING_GC_THRESHOLDS = (50_000, 20, 100)
+
+
+@contextlib.contextmanager
+def _indexing_gc() -> Iterator[None]:
+    """Raise the collector's thresholds for the run (the parser processes, forked inside,
+    inherit them), then put back the caller's."""
+    before = gc.get_threshold()
+    gc.set_threshold(*INDEXING_GC_THRESHOLDS)
+    try:
+        yield
+    finally:
+        gc.set_threshold(*before)
+
+
 def update_index(
     paths: Iterable[str | os.PathLike[str]],
     index_dir: str | os.PathLike[str],
@@ -319,7 +341,7 @@ def update_index(
         return summary
     summary.engine = getattr(writer, "name", "") or _engine_name(index_dir)
     try:
-        with writer:
+        with writer, _indexing_gc():
             _run(writer, roots, summary, rebuild=rebuild, jobs=jobs,
                  batch_size=batch_size if batch_size > 0 else writer.default_batch,
                  date_order=date_order, max_bytes=max_bytes, progress=progress)

@@ -279,3 +279,16 @@ def test_engine_default_batch_when_none_is_named(tmp_path: Path, engine_name: st
     assert s.exit_status == EXIT_OK and s.articles == 6
     with open_writer(tmp_path / "ix") as writer:
         assert writer.default_batch >= 500
+
+
+def test_collector_thresholds_raised_for_the_run_then_restored(archive: Path, tmp_path: Path,
+                                                               engine_name: str) -> None:
+    import gc
+
+    before = gc.get_threshold()
+    seen: list[tuple[int, ...]] = []
+    summary = update_index([archive], tmp_path / "idx", engine=engine_name, jobs=1,
+                           progress=lambda done, total: seen.append(gc.get_threshold()))
+    assert summary.articles and not summary.error
+    assert seen and set(seen) == {indexer.INDEXING_GC_THRESHOLDS}
+    assert gc.get_threshold() == before != indexer.INDEXING_GC_THRESHOLDS
