@@ -84,7 +84,20 @@ def one(engine: str, corpus: Path, work: Path, jobs: int) -> dict:
     return {"engine": engine, "articles": articles, "seconds": round(seconds, 2),
             "articles_per_s": round(articles / seconds, 1), "noop_seconds":
             round(noop, 2) if noop is not None else None,
-            "size_mb": round(dir_size(target) / 2**20, 1), **peak_mb()}
+            "size_mb": round(dir_size(target) / 2**20, 1),
+            "segments": tantivy_segments(target), **peak_mb()}
+
+
+def tantivy_segments(target: Path) -> list[int] | None:
+    """Live documents per segment of a tantivy index under ``target`` (its ``meta.json``),
+    or None (Whoosh). Queries visit every segment, so the layout shows in query times."""
+    for meta in sorted(target.rglob("meta.json")):
+        try:
+            return [s["max_doc"] - ((s.get("deletes") or {}).get("num_deleted_docs") or 0)
+                    for s in json.loads(meta.read_text("utf-8"))["segments"]]
+        except (OSError, ValueError, KeyError, TypeError):
+            return None
+    return None
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -115,6 +128,9 @@ def main(argv: list[str] | None = None) -> None:
         print(f"{r['engine']:8} {r['articles']:>8} {r['seconds']:>8.1f} "
               f"{r['articles_per_s']:>8.0f} {noop:>8} {r['size_mb']:>8.1f} "
               f"{r['peak_mb']:>8.0f} {r['peak_child_mb']:>9.0f}")
+    for r in rows:
+        if r.get("segments"):
+            print(f"{r['engine']} segments: {len(r['segments'])} ({r['segments']} documents)")
     if "tantivy" in by and "raw" in by:
         print("tantivy engine vs raw tantivy: speed "
               f"{ratio(by['tantivy']['articles_per_s'], by['raw']['articles_per_s'])}, size "
