@@ -1064,6 +1064,17 @@ class TantivyEngine(Engine):
             return Q.term_query(SCHEMA, field, words[0])
         return Q.phrase_query(SCHEMA, field, list(words))
 
+    def _narrowed_phrase(self, field: str, words: Sequence[str],
+                         pairs: Sequence[str]) -> tantivy.Query:
+        """A phrase of three or more words with common-word pairs in it ("said the foul"):
+        the documents holding every such pair first (each pair is far rarer than its common
+        word), positions for those documents only. A document that holds the phrase holds
+        each of its pairs, so the answer, and the score (the pairs count 0), are the
+        phrase's own."""
+        clauses = [(Occur.Must, Q.const_score_query(
+            Q.term_query(SCHEMA, field + "_pairs", pair), 0.0)) for pair in dict.fromkeys(pairs)]
+        return Q.boolean_query([*clauses, (Occur.Must, self._text_query(field, words))])
+
     def _on_text_fields(self, fields: Sequence[str], make) -> tantivy.Query:  # noqa: ANN001
         parts = []
         for name in fields:
@@ -1111,6 +1122,10 @@ class TantivyEngine(Engine):
                 # One term of the pairs field instead of two position lists.
                 return self._on_text_fields(
                     fields, lambda f: Q.term_query(SCHEMA, f + "_pairs", pair))
+            inner = _pairs_of(words) if len(words) > 2 else []
+            if inner:
+                return self._on_text_fields(
+                    fields, lambda f: self._narrowed_phrase(f, words, inner))
             return self._on_text_fields(fields, lambda f: self._text_query(f, words))
         if isinstance(node, Prefix):
             if node.field in FACET_FIELDS:

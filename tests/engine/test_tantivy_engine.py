@@ -615,6 +615,42 @@ def test_common_word_pairs_match_exactly_what_positions_match(tmp_path: Path) ->
         assert all(e.get(i).title.lower().count("said the") for i in across)
 
 
+def test_long_phrases_narrowed_by_their_pairs_match_and_score_as_positions(
+        tmp_path: Path) -> None:
+    """A phrase of three or more words with common-word pairs in it is answered from the
+    documents holding those pairs, positions for those only: the same documents with the
+    same scores as tantivy's positional phrase query alone."""
+    import random
+
+    rng = random.Random(11)
+    vocab = ["the", "of", "said", "harbour", "council", "plan", "storm", "was", "in",
+             "ships", "a", "mayor"]
+    arts = [art(n, " ".join(rng.choice(vocab) for _ in range(rng.randint(3, 7))),
+                " ".join(rng.choice(vocab) for _ in range(rng.randint(20, 80))))
+            for n in range(300)]
+    ix = tmp_path / "ix"
+    with open_writer(ix, engine="tantivy", rebuild=True) as w:
+        w.add(arts)
+        w.commit()
+    with open_engine(ix) as e:
+        searcher = e._snap.searcher
+        checked = narrowed = 0
+        for _ in range(400):
+            text = " ".join(rng.choice(vocab) for _ in range(rng.randint(3, 5)))
+            words = te._STEM.analyze(text)
+            narrowed += bool(te._pairs_of(words))
+            for field in ("title", "body"):
+                fast = e.compile(Phrase(text, field=field))
+                slow = te.Q.phrase_query(te.SCHEMA, field, list(words))
+                got = {(h[1].segment_ord, h[1].doc): round(h[0], 4)
+                       for h in searcher.search(fast, 400).hits}
+                want = {(h[1].segment_ord, h[1].doc): round(h[0], 4)
+                        for h in searcher.search(slow, 400).hits}
+                assert got == want, (text, field)
+                checked += bool(want)
+        assert checked > 100 and narrowed > 300
+
+
 def test_top_facet_values_exact_when_copies_inflate_plain_counts(tmp_path: Path) -> None:
     """Plain counts count every copy of a story; the facets count stories. Values whose
     plain counts are inflated by copies must not crowd out values that, collapsed, count
