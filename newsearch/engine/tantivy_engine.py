@@ -99,6 +99,9 @@ MAX_EXPANDED = 4000
 MAX_LEAVES = 200
 """Most words, phrases and prefixes in one query tree."""
 MAX_DEPTH = 64
+MAX_PHRASE_DOCS = 8
+"""Most documents (this many times the archive's) that a query's phrases may walk positions
+in: at 100,000 articles, about a second of work."""
 MIN_PREFIX = 2
 MAX_TOKEN_CHARS = 40
 WRITER_HEAP = 256_000_000
@@ -770,6 +773,8 @@ class _Groups:
 class _Budget:
     leaves: int = 0
     expanded: int = 0
+    phrase_docs: int = 0
+    """Documents the query's phrases walk positions in (for each, its rarest term's)."""
 
 
 @dataclass
@@ -1064,6 +1069,23 @@ class TantivyEngine(Engine):
             return Q.term_query(SCHEMA, field, words[0])
         return Q.phrase_query(SCHEMA, field, list(words))
 
+    @staticmethod
+    def _charge_phrase(snap: _Snapshot, budget: _Budget, fields: Sequence[str],
+                       words: Sequence[str], pairs: Sequence[str]) -> None:
+        """Count the documents a phrase walks positions in (those of its rarest term, or of
+        its rarest common-word pair) and refuse the query past :data:`MAX_PHRASE_DOCS` times
+        the archive: tantivy cannot stop a search once started (the Whoosh engine has a time
+        limit), and a phrase of two words in most articles costs ~1 ms per 1,000 of them."""
+        for name in fields:
+            if pairs:
+                docs = min(snap.searcher.doc_freq(name + "_pairs", p) for p in pairs)
+            else:
+                docs = min(snap.searcher.doc_freq(name, w) for w in words)
+            budget.phrase_docs += docs
+        if budget.phrase_docs > MAX_PHRASE_DOCS * max(snap.searcher.num_docs, 1000):
+            raise QueryTooExpensive("the phrases of the query are too common to look up "
+                                    "together; use fewer or rarer ones")
+
     def _narrowed_phrase(self, field: str, words: Sequence[str],
                          pairs: Sequence[str]) -> tantivy.Query:
         """A phrase of three or more words with common-word pairs in it ("said the foul"):
@@ -1123,6 +1145,8 @@ class TantivyEngine(Engine):
                 return self._on_text_fields(
                     fields, lambda f: Q.term_query(SCHEMA, f + "_pairs", pair))
             inner = _pairs_of(words) if len(words) > 2 else []
+            if len(words) > 1:
+                self._charge_phrase(snap, budget, fields, words, inner)
             if inner:
                 return self._on_text_fields(
                     fields, lambda f: self._narrowed_phrase(f, words, inner))

@@ -651,6 +651,26 @@ def test_long_phrases_narrowed_by_their_pairs_match_and_score_as_positions(
         assert checked > 100 and narrowed > 300
 
 
+def test_too_many_common_phrases_are_refused_before_the_search(tmp_path: Path) -> None:
+    """tantivy cannot stop a search once started: a query whose phrases would walk the
+    positions of too many documents (MAX_PHRASE_DOCS times the archive) is refused up front.
+    Phrases answered by one pair term cost nothing and are not counted."""
+    arts = [art(n, f"Harbour council story {n}", f"The harbour council met, item {n}.")
+            for n in range(300)]
+    ix = tmp_path / "ix"
+    with open_writer(ix, engine="tantivy", rebuild=True) as w:
+        w.add(arts)
+        w.commit()
+    phrase = Phrase("harbour council")
+    with open_engine(ix) as e:
+        # Each phrase walks 300 documents per field; the budget is 8 x max(300, 1000).
+        assert e.search(EngineQuery(query=Or(tuple([phrase] * 5)))).total == 300
+        with pytest.raises(QueryTooExpensive):
+            e.search(EngineQuery(query=Or(tuple([phrase] * 20))))
+        pair = Phrase("the harbour")
+        assert e.search(EngineQuery(query=Or(tuple([pair] * 100)))).total == 300
+
+
 def test_top_facet_values_exact_when_copies_inflate_plain_counts(tmp_path: Path) -> None:
     """Plain counts count every copy of a story; the facets count stories. Values whose
     plain counts are inflated by copies must not crowd out values that, collapsed, count
