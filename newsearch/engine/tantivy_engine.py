@@ -212,8 +212,9 @@ class Analysed:
     """A text as the index receives it: its stems in order (the positions of title and body;
     no gap where ``en_stem`` drops a word too long, as the Whoosh engine's positions) and
     its lower-case words (``words``: each distinct token once, so a word may come twice in
-    two spellings). Identical, token by token, to what tantivy's ``en_stem`` and
-    ``ns_words`` analysers make of the text."""
+    two spellings). Identical, token by token, to what tantivy's ``en_stem`` chain
+    (:data:`_STEM`, also used on query words) and the words chain (:data:`_WORDS`) make of
+    the text."""
 
     stems: list[str]
     words: list[str]
@@ -649,7 +650,7 @@ class TantivyWriter(EngineWriter):
             if self._dirty:
                 writer.rollback()  # what was not committed is dropped
             # Let the merges the last commit started finish (a rollback would cancel them
-            # and leave up to 2 x 8 small segments, which every query then visits).
+            # and leave up to eight more small segments, which every query then visits).
             writer.wait_merging_threads()
         except ValueError:  # pragma: no cover - nothing left to release
             pass

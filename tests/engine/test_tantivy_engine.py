@@ -140,7 +140,7 @@ def _analysers_agree(text: str) -> None:
 @pytest.mark.parametrize("text", ANALYSE_CASES)
 def test_analyse_is_what_the_tantivy_analysers_make(text: str) -> None:
     """The parser processes analyse the text for tantivy (schema 4): token by token it must
-    be exactly what en_stem (title, body, queries) and ns_words (the words field) make."""
+    be exactly what en_stem (title, body, queries) and the words chain (the words field) make."""
     _analysers_agree(text)
 
 
