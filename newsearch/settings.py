@@ -99,7 +99,8 @@ SETTINGS: tuple[Setting, ...] = (
         _non_negative_int,
     ),
     Setting("jobs", 0, "Parser processes while indexing (0: one per core).", int),
-    Setting("query_timeout", 2.0, "Seconds a query may run before it is refused.", float),
+    Setting("query_timeout", 2.0, "Seconds a query may run before it is refused (Whoosh; "
+            "filling a commit's phrase caches may add as much again, once per query).", float),
     Setting("max_query_length", 2000, "Longest query string accepted, in characters.",
             _positive_int),
     Setting("max_request_bytes", 64 * 1024, "Largest request body accepted.", _positive_int),

@@ -16,6 +16,7 @@ from __future__ import annotations
 import importlib.util
 import pickle
 import random
+import time
 from pathlib import Path
 
 import numpy as np
@@ -382,6 +383,57 @@ def test_time_limit_stops_position_reads(bulk_indexes: dict[str, Path]) -> None:
         ev.deadline = 0.0
         with pytest.raises(QueryTooExpensive, match="ran for more than"):
             ev.phrase_docs("body", ["the", "zebra"])
+    finally:
+        eng.state.arrays.clear_positions()
+        eng.close()
+
+
+def test_filling_the_positions_cache_has_a_grace(bulk_indexes: dict[str, Path],
+                                                 monkeypatch: pytest.MonkeyPatch) -> None:
+    """Reading a very common word's positions into the commit's cache is bounded work, done
+    once per word and commit: a phrase may spend up to the time limit again on it and is
+    answered, not refused. Past that grace the query is refused as before. (A clock of our
+    own times the read: the real read is too fast on this small index.)"""
+    we = pytest.importorskip("newsearch.engine.whoosh_engine")
+    from newsearch.engine import QueryTooExpensive
+
+    if "whoosh" not in bulk_indexes:
+        pytest.skip("no Whoosh engine")
+    eng = open_engine(bulk_indexes["whoosh"])
+    try:
+        arrays = eng.state.arrays
+        arrays.clear_positions()
+        want = we._Evaluator(eng.state, 60.0).phrase_docs("body", ["said", "the"])
+        assert len(want)
+        now = [0.0]
+
+        class Clock:
+            perf_counter = staticmethod(time.perf_counter)
+
+            @staticmethod
+            def monotonic() -> float:
+                return now[0]
+
+        monkeypatch.setattr(we, "time", Clock)
+        real = arrays.position_keys
+        for seconds, answered in ((1.5, True), (2.5, False)):
+            arrays.clear_positions()
+
+            def slow(field, text, candidates, check, seconds=seconds):  # noqa: ANN001, ANN202
+                got = real(field, text, candidates, check)
+                if text == "the":
+                    now[0] += seconds  # the read of "the" took this long
+                    check()
+                return got
+
+            monkeypatch.setattr(arrays, "position_keys", slow)
+            ev = we._Evaluator(eng.state, 1.0)  # a 1-second limit, from now[0]
+            if answered:
+                assert np.array_equal(ev.phrase_docs("body", ["said", "the"]), want)
+                assert ev.grace == 0.0  # the grace is spent once per query
+            else:
+                with pytest.raises(QueryTooExpensive, match="ran for more than"):
+                    ev.phrase_docs("body", ["said", "the"])
     finally:
         eng.state.arrays.clear_positions()
         eng.close()
