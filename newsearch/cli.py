@@ -398,7 +398,8 @@ def _print_results(result: Any) -> None:
     what = f'for "{req.q}"' if req.q.strip() else "in the archive"
     first = (req.page - 1) * req.size + 1
     shown = f"{first}-{first + len(result.hits) - 1}" if result.hits else "none"
-    click.echo(f"{result.total:,} articles {what} (showing {shown}, page {req.page} of "
+    noun = "article" if result.total == 1 else "articles"
+    click.echo(f"{result.total:,} {noun} {what} (showing {shown}, page {req.page} of "
                f"{result.pages}, {req.sort}, {result.took_ms:.0f} ms)")
     if result.fallback:
         click.echo("No article has all the words: showing articles with any of them.")

@@ -25,6 +25,13 @@ def test_search_table(runner: CliRunner, index_dir: Path) -> None:
     assert "*Drought*" in result.output or "*drought*" in result.output
 
 
+def test_search_counts_one_article_in_the_singular(runner: CliRunner, index_dir: Path) -> None:
+    result = runner.invoke(main, ["search", "--index", str(index_dir), '"the deal is subject"'])
+    assert result.exit_code == 0, result.output
+    first = result.output.splitlines()[0]
+    assert first.startswith('1 article for "') and "  1. " in result.output, first
+
+
 def test_search_json_is_the_api_shape(runner: CliRunner, index_dir: Path) -> None:
     from newsearch.app import create_app
 
