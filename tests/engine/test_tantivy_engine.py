@@ -574,6 +574,21 @@ def test_complement_counts_equal_direct_counts(tmp_path: Path,
     assert sum(n for _, n in direct[0]["people"]) > 0
 
 
+def _one_commit(tmp_path: Path, arts: list[Article]) -> Path:
+    """A fresh tantivy index of ``arts``, written in one commit."""
+    ix = tmp_path / "ix"
+    with open_writer(ix, engine="tantivy", rebuild=True) as w:
+        w.add(arts)
+        w.commit()
+    return ix
+
+
+def _hits(searcher, query) -> dict[tuple[int, int], float]:  # noqa: ANN001
+    """Every hit of ``query`` (up to 400): its address -> its score."""
+    return {(h[1].segment_ord, h[1].doc): round(h[0], 4)
+            for h in searcher.search(query, 400).hits}
+
+
 def test_common_word_pairs_match_exactly_what_positions_match(tmp_path: Path) -> None:
     """A two-word phrase with a common word is looked up as one token of the pairs field;
     it must match the same documents as tantivy's positional phrase query, field by field,
@@ -588,10 +603,7 @@ def test_common_word_pairs_match_exactly_what_positions_match(tmp_path: Path) ->
         title = " ".join(rng.choice(vocab) for _ in range(rng.randint(2, 6)))
         body = " ".join(rng.choice(vocab) for _ in range(rng.randint(5, 40)))
         arts.append(art(n, title + " said", "The " + body))
-    ix = tmp_path / "ix"
-    with open_writer(ix, engine="tantivy", rebuild=True) as w:
-        w.add(arts)
-        w.commit()
+    ix = _one_commit(tmp_path, arts)
     with open_engine(ix) as e:
         searcher = e._snap.searcher
         checked = 0
@@ -604,9 +616,7 @@ def test_common_word_pairs_match_exactly_what_positions_match(tmp_path: Path) ->
                     fast = e.compile(Phrase(f"{a} {b}", field=field))
                     assert te._pair_of(words) is not None
                     slow = te.Q.phrase_query(te.SCHEMA, field, list(words))
-                    got = {(h[1].segment_ord, h[1].doc) for h in searcher.search(fast, 400).hits}
-                    want = {(h[1].segment_ord, h[1].doc)
-                            for h in searcher.search(slow, 400).hits}
+                    got, want = set(_hits(searcher, fast)), set(_hits(searcher, slow))
                     assert got == want, (a, b, field)
                     checked += bool(want)
         assert checked > 50
@@ -628,10 +638,7 @@ def test_long_phrases_narrowed_by_their_pairs_match_and_score_as_positions(
     arts = [art(n, " ".join(rng.choice(vocab) for _ in range(rng.randint(3, 7))),
                 " ".join(rng.choice(vocab) for _ in range(rng.randint(20, 80))))
             for n in range(300)]
-    ix = tmp_path / "ix"
-    with open_writer(ix, engine="tantivy", rebuild=True) as w:
-        w.add(arts)
-        w.commit()
+    ix = _one_commit(tmp_path, arts)
     with open_engine(ix) as e:
         searcher = e._snap.searcher
         checked = narrowed = 0
@@ -642,11 +649,8 @@ def test_long_phrases_narrowed_by_their_pairs_match_and_score_as_positions(
             for field in ("title", "body"):
                 fast = e.compile(Phrase(text, field=field))
                 slow = te.Q.phrase_query(te.SCHEMA, field, list(words))
-                got = {(h[1].segment_ord, h[1].doc): round(h[0], 4)
-                       for h in searcher.search(fast, 400).hits}
-                want = {(h[1].segment_ord, h[1].doc): round(h[0], 4)
-                        for h in searcher.search(slow, 400).hits}
-                assert got == want, (text, field)
+                want = _hits(searcher, slow)
+                assert _hits(searcher, fast) == want, (text, field)
                 checked += bool(want)
         assert checked > 100 and narrowed > 300
 
@@ -657,10 +661,7 @@ def test_too_many_common_phrases_are_refused_before_the_search(tmp_path: Path) -
     Phrases answered by one pair term cost nothing and are not counted."""
     arts = [art(n, f"Harbour council story {n}", f"The harbour council met, item {n}.")
             for n in range(300)]
-    ix = tmp_path / "ix"
-    with open_writer(ix, engine="tantivy", rebuild=True) as w:
-        w.add(arts)
-        w.commit()
+    ix = _one_commit(tmp_path, arts)
     phrase = Phrase("harbour council")
     with open_engine(ix) as e:
         # Each phrase walks 300 documents per field; the budget is 8 x max(300, 1000).
@@ -689,10 +690,7 @@ def test_top_facet_values_exact_when_copies_inflate_plain_counts(tmp_path: Path)
                                 title=f"Council copy story {p}",
                                 body="The council met again, said the clerk.",
                                 file_signature=f"c{p}-{copy}:1", people=[f"Copied {p:02d}"]))
-    ix = tmp_path / "ix"
-    with open_writer(ix, engine="tantivy", rebuild=True) as w:
-        w.add(arts)
-        w.commit()
+    ix = _one_commit(tmp_path, arts)
     with open_engine(ix) as e:
         got = e.search(EngineQuery(query=Term("council"), facets=("people",),
                                    facet_limit=5))
