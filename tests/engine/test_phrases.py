@@ -355,88 +355,88 @@ def test_position_bitmap_membership() -> None:
     assert bitmap.contains(keys).all()
 
 
-def test_time_limit_stops_position_reads(bulk_indexes: dict[str, Path]) -> None:
-    """The query time limit is checked while positions are read; nothing half-read is
-    cached, and the next query reads them again."""
+@pytest.fixture()
+def whoosh_cold(bulk_indexes: dict[str, Path]):  # noqa: ANN201
+    """The Whoosh engine module and an engine on the bulk index, its positions cache empty
+    (emptied again and the engine closed after the test)."""
     we = pytest.importorskip("newsearch.engine.whoosh_engine")
-    from newsearch.engine import QueryTooExpensive
-
     if "whoosh" not in bulk_indexes:
         pytest.skip("no Whoosh engine")
     eng = open_engine(bulk_indexes["whoosh"])
+    eng.state.arrays.clear_positions()
     try:
-        arrays = eng.state.arrays
-        arrays.clear_positions()
-        calls = []
-
-        def expired() -> None:
-            calls.append(1)
-            raise QueryTooExpensive("the query ran for more than 0 s")
-
-        everyone = np.arange(eng.state.fwd.ndocs)
-        with pytest.raises(QueryTooExpensive):
-            arrays.position_keys("body", "the", everyone, expired)
-        assert calls and arrays.cached_position_keys("body", "the") is None
-        keys = arrays.position_keys("body", "the", everyone, lambda: None)
-        assert len(keys) > 1000 and arrays.cached_position_keys("body", "the") is keys
-        ev = we._Evaluator(eng.state, 60.0)
-        ev.deadline = 0.0
-        with pytest.raises(QueryTooExpensive, match="ran for more than"):
-            ev.phrase_docs("body", ["the", "zebra"])
+        yield we, eng
     finally:
         eng.state.arrays.clear_positions()
         eng.close()
 
 
-def test_filling_the_positions_cache_has_a_grace(bulk_indexes: dict[str, Path],
+def test_time_limit_stops_position_reads(whoosh_cold) -> None:  # noqa: ANN001
+    """The query time limit is checked while positions are read; nothing half-read is
+    cached, and the next query reads them again."""
+    from newsearch.engine import QueryTooExpensive
+
+    we, eng = whoosh_cold
+    arrays = eng.state.arrays
+    calls = []
+
+    def expired() -> None:
+        calls.append(1)
+        raise QueryTooExpensive("the query ran for more than 0 s")
+
+    everyone = np.arange(eng.state.fwd.ndocs)
+    with pytest.raises(QueryTooExpensive):
+        arrays.position_keys("body", "the", everyone, expired)
+    assert calls and arrays.cached_position_keys("body", "the") is None
+    keys = arrays.position_keys("body", "the", everyone, lambda: None)
+    assert len(keys) > 1000 and arrays.cached_position_keys("body", "the") is keys
+    ev = we._Evaluator(eng.state, 60.0)
+    ev.deadline = 0.0
+    with pytest.raises(QueryTooExpensive, match="ran for more than"):
+        ev.phrase_docs("body", ["the", "zebra"])
+
+
+def test_filling_the_positions_cache_has_a_grace(whoosh_cold,  # noqa: ANN001
                                                  monkeypatch: pytest.MonkeyPatch) -> None:
     """Reading a very common word's positions into the commit's cache is bounded work, done
     once per word and commit: a phrase may spend up to the time limit again on it and is
     answered, not refused. Past that grace the query is refused as before. (A clock of our
     own times the read: the real read is too fast on this small index.)"""
-    we = pytest.importorskip("newsearch.engine.whoosh_engine")
     from newsearch.engine import QueryTooExpensive
 
-    if "whoosh" not in bulk_indexes:
-        pytest.skip("no Whoosh engine")
-    eng = open_engine(bulk_indexes["whoosh"])
-    try:
-        arrays = eng.state.arrays
+    we, eng = whoosh_cold
+    arrays = eng.state.arrays
+    want = we._Evaluator(eng.state, 60.0).phrase_docs("body", ["said", "the"])
+    assert len(want)
+    now = [0.0]
+
+    class Clock:
+        perf_counter = staticmethod(time.perf_counter)
+
+        @staticmethod
+        def monotonic() -> float:
+            return now[0]
+
+    monkeypatch.setattr(we, "time", Clock)
+    real = arrays.position_keys
+    for seconds, answered in ((1.5, True), (2.5, False)):
         arrays.clear_positions()
-        want = we._Evaluator(eng.state, 60.0).phrase_docs("body", ["said", "the"])
-        assert len(want)
-        now = [0.0]
 
-        class Clock:
-            perf_counter = staticmethod(time.perf_counter)
+        def slow(field, text, candidates, check, seconds=seconds):  # noqa: ANN001, ANN202
+            got = real(field, text, candidates, check)
+            if text == "the":
+                now[0] += seconds  # the read of "the" took this long
+                check()
+            return got
 
-            @staticmethod
-            def monotonic() -> float:
-                return now[0]
-
-        monkeypatch.setattr(we, "time", Clock)
-        real = arrays.position_keys
-        for seconds, answered in ((1.5, True), (2.5, False)):
-            arrays.clear_positions()
-
-            def slow(field, text, candidates, check, seconds=seconds):  # noqa: ANN001, ANN202
-                got = real(field, text, candidates, check)
-                if text == "the":
-                    now[0] += seconds  # the read of "the" took this long
-                    check()
-                return got
-
-            monkeypatch.setattr(arrays, "position_keys", slow)
-            ev = we._Evaluator(eng.state, 1.0)  # a 1-second limit, from now[0]
-            if answered:
-                assert np.array_equal(ev.phrase_docs("body", ["said", "the"]), want)
-                assert ev.grace == 0.0  # the grace is spent once per query
-            else:
-                with pytest.raises(QueryTooExpensive, match="ran for more than"):
-                    ev.phrase_docs("body", ["said", "the"])
-    finally:
-        eng.state.arrays.clear_positions()
-        eng.close()
+        monkeypatch.setattr(arrays, "position_keys", slow)
+        ev = we._Evaluator(eng.state, 1.0)  # a 1-second limit, from now[0]
+        if answered:
+            assert np.array_equal(ev.phrase_docs("body", ["said", "the"]), want)
+            assert ev.grace == 0.0  # the grace is spent once per query
+        else:
+            with pytest.raises(QueryTooExpensive, match="ran for more than"):
+                ev.phrase_docs("body", ["said", "the"])
 
 
 def test_position_lists_decode_in_one_call() -> None:
