@@ -232,14 +232,6 @@ def analyse(text: str) -> Analysed:
     return Analysed(stems, list(map(_LOWER.__getitem__, distinct)))
 
 
-def pairs(text: str) -> list[str]:
-    """The common-word pairs of ``text``: ``a_b`` for neighbouring stems a, b of which one
-    is in :data:`COMMON`. The stems are tantivy's (``en_stem``, as the title and body fields),
-    taken as neighbours across a word too long to index, as the Whoosh engine's positions
-    (``newsearch.analysis``) do."""
-    return _pairs_of(analyse(text).stems)
-
-
 def _pair_of(stems: Sequence[str]) -> str | None:
     """The pairs-field term of a two-word phrase (its stems) with a common word, else None."""
     found = _pairs_of(stems) if len(stems) == 2 else []
