@@ -741,16 +741,14 @@ class _Evaluator:
         which the first phrase on a very common word after a commit (1.35 s to read, 0.75 s
         for the bitmap at 100,000 articles) was refused under load."""
 
-    def check_time(self) -> None:
-        if time.monotonic() > self.deadline:
+    def check_time(self, allowance: float = 0.0) -> None:
+        if time.monotonic() > self.deadline + allowance:
             raise QueryTooExpensive(
                 f"the query ran for more than {self.limit:g} s; make it more specific")
 
     def check_filling(self) -> None:
         """:meth:`check_time` while a cache is filled: the grace left counts too."""
-        if time.monotonic() > self.deadline + self.grace:
-            raise QueryTooExpensive(
-                f"the query ran for more than {self.limit:g} s; make it more specific")
+        self.check_time(self.grace)
 
     def filled(self, started: float) -> None:
         """Move the deadline by the time a cache fill took since ``started``, out of the
