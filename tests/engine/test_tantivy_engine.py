@@ -125,6 +125,9 @@ ANALYSE_CASES = [
     # Tokens of 39, 40 and 41 bytes (en_stem keeps under 40, the words field under 41),
     # one that lower-casing lengthens, and repeats in two spellings.
     "a" * 39 + " " + "b" * 40 + " " + "c" * 41 + " İ" + "x" * 38 + " Said said SAID the",
+    # ASCII text takes another path (lower-cased, then split at every other character).
+    "a" * 39 + " " + "B" * 40 + "," + "c" * 41 + "_" + "D" * 45 + " Said said SAID the",
+    "x_y a.b c-d e'f g@h [i] {j} ~k~ \t\nl\x00m\x7fn\x1co\x1fp 9Z",
     "",
     "   --- ... !!! ",
 ]
@@ -149,6 +152,25 @@ def test_analyse_is_what_the_tantivy_analysers_make(text: str) -> None:
                 max_size=120).map("".join))
 def test_analyse_agrees_on_any_text(text: str) -> None:
     _analysers_agree(text)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.one_of(st.characters(max_codepoint=127), st.sampled_from(["X" * 13])),
+                max_size=120).map("".join))
+def test_analyse_agrees_on_any_ascii_text(text: str) -> None:
+    _analysers_agree(text)
+
+
+def test_analyse_when_its_table_fills(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The per-process table starts afresh when full; the text that fills it is still
+    analysed whole (its tokens known before the reset are learned again)."""
+    monkeypatch.setattr(te, "MEMO_SIZE", 8)
+    monkeypatch.setattr(te, "_STEMS", {})
+    monkeypatch.setattr(te, "_LOWER", {})
+    for text in ("one two three four five", "five six seven eight nine ten",
+                 "Ünï one ten eleven twelve", "ten Ünï thirteen fourteen fifteen sixteen"):
+        _analysers_agree(text)
+    assert len(te._STEMS) <= 8
 
 
 def test_text_queries(engine) -> None:
