@@ -292,3 +292,21 @@ def test_collector_thresholds_raised_for_the_run_then_restored(archive: Path, tm
     assert summary.articles and not summary.error
     assert seen and set(seen) == {indexer.INDEXING_GC_THRESHOLDS}
     assert gc.get_threshold() == before != indexer.INDEXING_GC_THRESHOLDS
+
+
+def _priorities(paths: list[str], *args: object) -> list[int]:
+    """A parser task (module level, so that it reaches the worker processes): the niceness
+    of the process that ran it, per file."""
+    return [os.nice(0) for _ in paths]
+
+
+def test_parser_processes_run_below_the_writer(tmp_path: Path,
+                                               monkeypatch: pytest.MonkeyPatch) -> None:
+    """The parser processes yield the CPU to the process that writes the index."""
+    monkeypatch.setattr(indexer, "process_chunk", _priorities)
+    paths = [str(p) for p in make_archive(tmp_path / "a", 8).iterdir()]
+    mine = os.nice(0)
+    seen = set(indexer.parse_files(paths, jobs=2))
+    assert seen == {min(19, mine + indexer.PARSER_NICE)}
+    assert mine == 19 or seen != {mine}
+    assert os.nice(0) == mine
