@@ -41,7 +41,7 @@ from itertools import islice
 from pathlib import Path
 
 from newsearch.article import Article
-from newsearch.engine import EngineError, IndexLocked, open_writer
+from newsearch.engine import EngineError, IndexLocked, PreparedArticle, open_writer
 from newsearch.ingest.walk import iter_files
 from newsearch.pipeline import FileResult, file_signature, process_chunk, process_file
 
@@ -126,11 +126,12 @@ def storable_path(path: str) -> str:
     return _ESCAPED_BYTE.sub(lambda m: chr(ord(m.group()) - 0xDC80 + 0xF780), path)
 
 
-def _prepare(engine_prepare: Callable[[Article], object], article: Article) -> None:
+def _prepare(engine_prepare: Callable[[Article], Article | PreparedArticle],
+             article: Article) -> Article | PreparedArticle:
     """In a parser process: the article's path as stored, then the engine writer's own
     preparation (``EngineWriter.prepare``), so that the one writing process does less."""
     article.path = storable_path(article.path)
-    engine_prepare(article)
+    return engine_prepare(article)
 
 
 def _under(path: str, roots: Sequence[str]) -> bool:
@@ -238,7 +239,8 @@ def _chunks(paths: Sequence[str], jobs: int) -> list[tuple[Sequence[str], int]]:
 def parse_files(paths: Sequence[str], *, jobs: int = 0, date_order: str = "mdy",
                 max_bytes: int = 50 * 2**20, analyze_text: bool = False,
                 ahead: int = 0,
-                prepare: Callable[[Article], object] | None = None) -> Iterator[FileResult]:
+                prepare: Callable[[Article], Article | PreparedArticle] | None = None,
+                ) -> Iterator[FileResult]:
     """:func:`newsearch.pipeline.process_file` over ``paths``, in order, across ``jobs``
     worker processes (0: one per core), with a bounded number of chunks in flight.
 

@@ -16,6 +16,7 @@ from pathlib import Path
 
 from newsearch.analysis import terms, words
 from newsearch.article import Article
+from newsearch.engine.base import PreparedArticle
 from newsearch.engine.prepost import prepost
 from newsearch.entities import extract_entities
 from newsearch.ingest import IngestError, read_articles
@@ -36,7 +37,8 @@ class FileResult:
 
     path: str
     signature: str
-    articles: list[Article] = field(default_factory=list)
+    articles: list[Article | PreparedArticle] = field(default_factory=list)
+    """The file's articles (or, with a ``prepare`` step, what it made of each)."""
     skipped: str | None = None
     """The skip reason (``newsearch.ingest.SKIP_REASONS`` or :data:`INTERNAL_ERROR`), or None."""
     message: str = ""
@@ -66,12 +68,14 @@ def analyze(article: Article) -> Article:
 
 def process_file(path: Path | str, *, date_order: str = "mdy",
                  max_bytes: int = 50 * 2**20, analyze_text: bool = False,
-                 prepare: Callable[[Article], object] | None = None) -> FileResult:
+                 prepare: Callable[[Article], Article | PreparedArticle] | None = None,
+                 ) -> FileResult:
     """Read ``path`` and extract the entities of its articles; never raises for a bad file.
 
     ``analyze_text`` also pre-analyses each article's text (:func:`analyze`); ``prepare`` is
     then called on each article (an engine writer's preparation, run in the parser
-    processes: it must be picklable, e.g. a module-level function)."""
+    processes: it must be picklable, e.g. a module-level function), and what it returns is
+    the result's article."""
     absolute = Path(path).absolute()  # (read_articles takes it as it is: no second parse)
     shown = str(absolute)
     try:
@@ -90,19 +94,26 @@ def process_file(path: Path | str, *, date_order: str = "mdy",
             extract_entities(article)
             if analyze_text:
                 analyze(article)
-            if prepare is not None:
-                prepare(article)
     except Exception as exc:  # noqa: BLE001
         log.exception("entity extraction failed on %s", shown)
         return FileResult(shown, "", skipped=INTERNAL_ERROR,
                           message=f"entity extraction failed: {type(exc).__name__}: {exc}")
     signature = articles[0].file_signature if articles else ""
+    if prepare is not None:
+        try:
+            return FileResult(shown, signature, [prepare(article) for article in articles])
+        except Exception as exc:  # noqa: BLE001
+            log.exception("preparing the articles of %s failed", shown)
+            return FileResult(shown, "", skipped=INTERNAL_ERROR,
+                              message=f"preparing for the index failed: "
+                                      f"{type(exc).__name__}: {exc}")
     return FileResult(shown, signature, articles)
 
 
 def process_chunk(paths: Sequence[str], date_order: str, max_bytes: int,
                   analyze_text: bool = False,
-                  prepare: Callable[[Article], object] | None = None) -> list[FileResult]:
+                  prepare: Callable[[Article], Article | PreparedArticle] | None = None,
+                  ) -> list[FileResult]:
     """:func:`process_file` over several files (one task of a worker process)."""
     return [process_file(p, date_order=date_order, max_bytes=max_bytes,
                          analyze_text=analyze_text, prepare=prepare) for p in paths]

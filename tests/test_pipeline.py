@@ -49,3 +49,23 @@ def test_process_chunk_keeps_order(tmp_path: Path) -> None:
 
 def test_file_signature_of_missing_file(tmp_path: Path) -> None:
     assert file_signature(tmp_path / "nope") == ""
+
+
+def _title_only(article):  # noqa: ANN001, ANN202 - a prepare step, as an engine writer's
+    return article.title
+
+
+def _refuse(article):  # noqa: ANN001, ANN202
+    raise ValueError(f"cannot prepare {article.title!r}")
+
+
+def test_prepare_step_replaces_the_articles_and_its_failure_skips_the_file(
+        tmp_path: Path) -> None:
+    p = tmp_path / "story.txt"
+    p.write_text("Story one\nDate: 2020-01-01\n\nA body about rivers.\n", "utf-8")
+    prepared = process_file(p, prepare=_title_only)
+    assert prepared.skipped is None and prepared.articles == ["Story one"]
+    assert prepared.signature == file_signature(p) != ""
+    refused = process_file(p, prepare=_refuse)
+    assert refused.skipped == "internal-error" and refused.articles == []
+    assert "cannot prepare 'Story one'" in refused.message

@@ -26,6 +26,7 @@ from newsearch.engine.base import (
     HistogramBucket,
     IndexLocked,
     IndexStats,
+    PreparedArticle,
     QueryTooExpensive,
 )
 
@@ -35,8 +36,8 @@ META_FILE = "newsearch.json"
 __all__ = [
     "ENGINES", "ENGINE_FACETS", "SORTS", "UNDATED", "Engine", "EngineError", "EngineHit",
     "EngineQuery", "EngineResult", "EngineWriter", "FacetValue", "Filters", "HistogramBucket",
-    "IndexLocked", "IndexStats", "QueryTooExpensive", "index_engine", "open_engine",
-    "open_writer",
+    "IndexLocked", "IndexStats", "PreparedArticle", "QueryTooExpensive", "index_engine",
+    "open_engine", "open_writer",
 ]
 
 

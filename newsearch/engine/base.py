@@ -27,6 +27,7 @@ from abc import ABC, abstractmethod
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import date
+from typing import Any
 
 from newsearch.article import Article
 from newsearch.querytree import MatchAll, Node
@@ -202,6 +203,20 @@ class Engine(ABC):
         self.close()
 
 
+@dataclass(slots=True)
+class PreparedArticle:
+    """What an engine writer's :attr:`EngineWriter.prepare` made of an article in a parser
+    process: what the indexer and the writer read of it, and the engine's own ``payload``
+    (the tantivy engine: its document fields, the stored article among them). It crosses
+    from the parser process to the writing one in place of the article: the smaller, the
+    less both spend pickling it."""
+
+    id: str
+    path: str
+    content_hash: str
+    payload: Any
+
+
 class EngineWriter(ABC):
     """Write side of an index: one writer at a time (a second gets :class:`IndexLocked`)."""
 
@@ -209,17 +224,19 @@ class EngineWriter(ABC):
     """Articles per commit when the caller names none: an engine whose commits cost more
     (a segment and merges per commit) asks for bigger batches."""
 
-    prepare: Callable[[Article], object] | None = None
+    prepare: Callable[[Article], Article | PreparedArticle] | None = None
     """Optional work on each article that the indexer runs in its parser processes before
     the articles reach :meth:`add` (a picklable module-level function: the tantivy engine
-    computes its document fields there), so that the one writing process does less."""
+    computes its document fields there), so that the one writing process does less. What
+    it returns reaches :meth:`add` in place of the article."""
 
     @abstractmethod
     def indexed_files(self) -> dict[str, str]:
         """Every indexed source path -> the ``file_signature`` it was indexed with."""
 
     @abstractmethod
-    def add(self, articles: Iterable[Article]) -> None: ...
+    def add(self, articles: Iterable[Article | PreparedArticle]) -> None:
+        """Add articles (or what this writer's :attr:`prepare` made of them)."""
 
     @abstractmethod
     def delete_paths(self, paths: Iterable[str]) -> None:

@@ -9,6 +9,7 @@ import fcntl
 import json
 import multiprocessing
 import os
+import pickle
 import threading
 from datetime import date
 from pathlib import Path
@@ -434,16 +435,25 @@ def test_selected_value_outside_the_top_gets_its_exact_count(tmp_path: Path) -> 
         assert result.total == 1
 
 
-def test_copies_across_commits_and_deletes(tmp_path: Path) -> None:
+@pytest.fixture(params=["articles", "prepared"])
+def handed(request: pytest.FixtureRequest):
+    """What the writer receives: the articles themselves, or what the indexer's parser
+    processes make of them (``prepare``, pickled across as between processes)."""
+    if request.param == "articles":
+        return list
+    return lambda articles: [pickle.loads(pickle.dumps(te.prepare(a))) for a in articles]
+
+
+def test_copies_across_commits_and_deletes(tmp_path: Path, handed) -> None:
     path = tmp_path / "index"
     first = art(1, "Port strike ends", "Dock workers return after two days.", "2023-07-21")
     copy = Article(**{**first.to_json(), "path": "/archive/copy.txt", "id": ""})
     other = art(2, "Port reopens", "Ships leave the harbour again.", "2023-07-22")
     with open_writer(path, engine="tantivy") as writer:
-        writer.add([first, other])
+        writer.add(handed([first, other]))
         writer.commit()
     with open_writer(path) as writer:  # the copy arrives in a later run
-        writer.add([copy])
+        writer.add(handed([copy]))
         writer.commit()
     with open_engine(path) as engine:
         result = engine.search(EngineQuery(query=Term("port"), facets=("year",)))
@@ -460,6 +470,29 @@ def test_copies_across_commits_and_deletes(tmp_path: Path) -> None:
         result = engine.search(EngineQuery(query=Term("strike")))
         assert result.total == 1 and result.hits[0].duplicates == []
         assert engine.duplicates_of(first) == []
+
+
+def test_copies_within_one_batch(tmp_path: Path, handed) -> None:
+    """The second copy arrives before the first is committed: the first, already handed to
+    tantivy, is written again with the duplicate mark (from its stored article when it
+    came prepared)."""
+    path = tmp_path / "index"
+    first = art(1, "Port strike ends", "Dock workers return after two days.", "2023-07-21")
+    copy = Article(**{**first.to_json(), "path": "/archive/copy.txt", "id": ""})
+    other = art(2, "Port reopens", "Ships leave the harbour again.", "2023-07-22")
+    with open_writer(path, engine="tantivy") as writer:
+        writer.add(handed([first]))
+        writer.add(handed([other, copy]))
+        writer.commit()
+    with open_engine(path) as engine:
+        result = engine.search(EngineQuery(query=Term("port")))
+        assert result.total == 2
+        hit = next(h for h in result.hits if h.article.content_hash == first.content_hash)
+        assert hit.article == (first if hit.article.id == first.id else copy)
+        assert len(hit.duplicates) == 1
+        assert engine.search(EngineQuery(query=Term("port"), collapse=False)).total == 3
+        assert engine.duplicates_of(first) == [copy.id]
+        assert engine.get(first.id) == first and engine.get(copy.id) == copy
 
 
 def test_index_of_another_schema_version_needs_a_rebuild(tmp_path: Path) -> None:
@@ -480,16 +513,16 @@ def test_index_of_another_schema_version_needs_a_rebuild(tmp_path: Path) -> None
         assert engine.count(MatchAll()) == 1
 
 
-def test_reindexing_an_unchanged_file_keeps_one_document(tmp_path: Path) -> None:
+def test_reindexing_an_unchanged_file_keeps_one_document(tmp_path: Path, handed) -> None:
     path = tmp_path / "index"
     story = art(1, "Canal towpath volunteers", "Volunteers cleared the towpath.", "2022-05-01")
     with open_writer(path, engine="tantivy") as writer:
-        writer.add([story, ARTICLES[0]])
+        writer.add(handed([story, ARTICLES[0]]))
         writer.commit()
     # The file was touched: the indexer deletes its articles and adds them again.
     with open_writer(path) as writer:
         writer.delete_paths([story.path])
-        writer.add([story])
+        writer.add(handed([story]))
         writer.commit()
     with open_engine(path) as engine:
         assert engine.search(EngineQuery(query=Term("towpath"), collapse=False)).total == 1
@@ -498,7 +531,7 @@ def test_reindexing_an_unchanged_file_keeps_one_document(tmp_path: Path) -> None
     copy = Article(**{**story.to_json(), "path": "/archive/moved.txt", "id": ""})
     with open_writer(path) as writer:
         writer.delete_paths([story.path])
-        writer.add([copy])
+        writer.add(handed([copy]))
         writer.commit()
     with open_engine(path) as engine:
         result = engine.search(EngineQuery(query=Term("towpath"), collapse=False))
