@@ -310,3 +310,18 @@ def test_parser_processes_run_below_the_writer(tmp_path: Path,
     assert seen == {min(19, mine + indexer.PARSER_NICE)}
     assert mine == 19 or seen != {mine}
     assert os.nice(0) == mine
+
+
+@pytest.mark.parametrize("jobs", [1, 2])
+def test_json_feed_with_a_lone_surrogate_escape(tmp_path: Path, engine_name: str,
+                                                jobs: int) -> None:
+    """A JSON escape of half a UTF-16 pair (no text) once made tantivy fail the run."""
+    root = tmp_path / "a"
+    root.mkdir()
+    (root / "feed.jsonl").write_text(
+        '{"title": "Broken \\ud800 escape", "text": "Harbour cranes \\udfff stood still."}\n'
+        '{"title": "Quiet day", "text": "Harbour cranes moved again."}\n', "utf-8")
+    make_archive(root, 3)
+    s = update_index([root], tmp_path / "ix", engine=engine_name, jobs=jobs)
+    assert s.exit_status == EXIT_OK and s.articles == 5 and not s.skipped
+    assert search_total(tmp_path / "ix", qt.Term("cranes")) == 2

@@ -31,6 +31,7 @@ rest of the file is kept. This reads the output of ``../shared/tools/conll_docs.
 from __future__ import annotations
 
 import json
+import re
 from datetime import UTC
 from typing import Any
 
@@ -65,8 +66,28 @@ LIST_KEYS = ("articles", "items", "data", "results", "documents", "docs", "stori
              "posts")
 
 
+#: A JSON escape of a UTF-16 surrogate (``\\ud83d``): only those give lone surrogates.
+_SURROGATE_ESCAPE = re.compile(r"\\u[dD][89abcdefABCDEF]")
+_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+def _valid_text(value: Any) -> Any:
+    """``value`` with each lone surrogate in its strings replaced by U+FFFD. JSON may escape
+    half of a UTF-16 pair alone (``"\\ud800"``), which is no text: Python keeps it, but no
+    engine can index it (tantivy refused the whole file), and no file decoder makes one."""
+    if isinstance(value, str):
+        return _SURROGATE.sub("\ufffd", value) if not value.isascii() else value
+    if isinstance(value, dict):
+        return {_valid_text(k): _valid_text(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_valid_text(v) for v in value]
+    return value
+
+
 def parse(text: str, ctx: ParseContext) -> list[Article]:
     records = _records(text, ctx)
+    if _SURROGATE_ESCAPE.search(text):  # (a pair is two escapes: valid, and left as it is)
+        records = [_valid_text(record) for record in records]
     articles: list[Article] = []
     for position, record in enumerate(records):
         if not isinstance(record, dict):

@@ -64,6 +64,19 @@ def test_json_lines_skip_bad_lines_only(tmp_path: Path) -> None:
     assert len(result.warnings) >= 4
 
 
+def test_lone_surrogate_escapes_become_replacement_characters(tmp_path: Path) -> None:
+    """JSON may escape half a UTF-16 pair alone: no text, and no engine can index it."""
+    lines = ['{"title": "Broken \\ud800 title", "text": "Body \\uDFFF half.", '
+             '"tags": ["a\\udbff"], "source": {"name": "Wire \\ud83d\\ude00"}}',
+             '{"title": "Escaped \\\\ud800 is text", "text": "Pair \\ud83d\\ude00 kept."}']
+    articles = read_articles(write(tmp_path, "\n".join(lines) + "\n", "feed.jsonl"))
+    assert [a.title for a in articles] == ["Broken \ufffd title", "Escaped \\ud800 is text"]
+    assert articles[0].body == "Body \ufffd half." and articles[0].tags == ["a\ufffd"]
+    assert articles[0].publisher == "Wire \U0001f600"
+    assert articles[1].body == "Pair \U0001f600 kept."
+    assert not any(0xD800 <= ord(c) <= 0xDFFF for a in articles for c in a.title + a.body)
+
+
 def test_json_lines_with_only_bad_lines(tmp_path: Path) -> None:
     with pytest.raises(IngestError) as info:
         read_articles(write(tmp_path, '{"a": 1}\n{"b": 2}\n', "x.jsonl"))
