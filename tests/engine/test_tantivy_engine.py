@@ -638,6 +638,17 @@ def _one_commit(tmp_path: Path, arts: list[Article]) -> Path:
     return ix
 
 
+def test_stored_articles_come_back_as_written(tmp_path: Path) -> None:
+    """The stored JSON (orjson's) gives back the article exactly, prepared or not."""
+    plain = art(1, "Café crème à Zürich", "Naïve “quotes” — and 日本語 text. \U0001f600",
+                "2023-01-02", people=["Zoë Ünïcode"], tags=["x"])
+    other = art(2, "Plain ASCII", 'Quotes " and \\ back\\slashes\n\tand controls \x01.')
+    ix = _one_commit(tmp_path, [plain, pickle.loads(pickle.dumps(te.prepare(other)))])
+    with open_engine(ix) as engine:
+        assert engine.get(plain.id) == plain
+        assert engine.get(other.id) == other
+
+
 def _hits(searcher, query) -> dict[tuple[int, int], float]:  # noqa: ANN001
     """Every hit of ``query`` (up to 400): its address -> its score."""
     return {(h[1].segment_ord, h[1].doc): round(h[0], 4)
