@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import argparse
 import cProfile
+import functools
 import glob
 import json
 import pstats
@@ -26,20 +27,26 @@ from newsearch.article import Article
 from newsearch.pipeline import process_file
 
 
-def _prepare(engine: str) -> tuple[bool, Callable[[Article], object] | None]:
+def _prepare(engine: str, files: list[str]) -> tuple[bool, Callable[[Article], object] | None]:
     """What the indexer asks of its parser processes for this engine's writer (as
-    ``newsearch.indexer`` reads them: ``accepts_analysis`` and ``prepare``)."""
+    ``newsearch.indexer`` reads them: ``accepts_analysis`` and ``prepare``; tantivy's with
+    the pair words a new index would learn from these files)."""
     if not engine:
         return False, None
     if engine == "tantivy":
-        from newsearch.engine.tantivy_engine import TantivyWriter as writer
-    else:
-        from newsearch.engine.whoosh_engine import WhooshWriter as writer
+        from newsearch.engine import tantivy_engine as te
+
+        sample = [a for f in files[:: max(1, len(files) // 64)]
+                  for a in process_file(f).articles][:te.PAIR_SAMPLE]
+        words = te.learn_pair_words(te.analyse(f"{a.title}\n{a.body}").stems for a in sample)
+        return False, functools.partial(te.prepare, pairable=te.COMMON | words)
+    from newsearch.engine.whoosh_engine import WhooshWriter as writer
+
     return bool(getattr(writer, "accepts_analysis", False)), getattr(writer, "prepare", None)
 
 
 def run(files: list[str], engine: str = "", repeat: int = 3) -> dict:
-    analyze_text, prepare = _prepare(engine)
+    analyze_text, prepare = _prepare(engine, files)
 
     def one_pass() -> int:
         return sum(len(process_file(f, analyze_text=analyze_text, prepare=prepare).articles)
@@ -76,7 +83,7 @@ def main(argv: list[str] | None = None) -> int:
     result = run(files, args.engine, args.repeat)
     print(json.dumps(result))
     if args.profile:
-        analyze_text, prepare = _prepare(args.engine)
+        analyze_text, prepare = _prepare(args.engine, files)
         profile = cProfile.Profile()
         profile.enable()
         for f in files:

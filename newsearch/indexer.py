@@ -374,6 +374,24 @@ def update_index(
     return summary
 
 
+#: Files a sample for ``EngineWriter.learn`` is read from, at most.
+SAMPLE_FILES = 64
+
+
+def _sample(paths: Sequence[str], size: int, *, jobs: int, date_order: str,
+            max_bytes: int) -> list[Article]:
+    """About ``size`` articles from files spread evenly over ``paths`` (an archive's first
+    files may all be one year's or one section's), parsed with their entities."""
+    step = max(1, len(paths) // SAMPLE_FILES)
+    articles: list[Article] = []
+    for result in parse_files(paths[::step][:SAMPLE_FILES], jobs=jobs, date_order=date_order,
+                              max_bytes=max_bytes):
+        articles.extend(a for a in result.articles if isinstance(a, Article))
+        if len(articles) >= size:
+            break
+    return articles[:size]
+
+
 def _engine_name(index_dir: str | os.PathLike[str]) -> str:
     from newsearch.engine import index_engine
 
@@ -418,6 +436,9 @@ def _run(writer, roots: list[str], summary: IndexSummary, *, rebuild: bool,  # n
     if progress:
         progress(0, total)
     analyze_text = bool(getattr(writer, "accepts_analysis", False))
+    if todo and writer.sample_size:
+        writer.learn(_sample(todo, writer.sample_size, jobs=jobs, date_order=date_order,
+                             max_bytes=max_bytes))
     engine_prepare = getattr(writer, "prepare", None)
     prepare = functools.partial(_prepare, engine_prepare) if engine_prepare else None
     for done, result in enumerate(parse_files(todo, jobs=jobs, date_order=date_order,

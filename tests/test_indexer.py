@@ -325,3 +325,20 @@ def test_json_feed_with_a_lone_surrogate_escape(tmp_path: Path, engine_name: str
     s = update_index([root], tmp_path / "ix", engine=engine_name, jobs=jobs)
     assert s.exit_status == EXIT_OK and s.articles == 5 and not s.skipped
     assert search_total(tmp_path / "ix", qt.Term("cranes")) == 2
+
+
+def test_a_new_tantivy_index_learns_its_pair_words_from_files_across_the_archive(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The sample the writer learns from is spread over the archive, not its first files."""
+    te = pytest.importorskip("newsearch.engine.tantivy_engine")
+    monkeypatch.setattr(indexer, "SAMPLE_FILES", 4)
+    root = tmp_path / "a"
+    root.mkdir()
+    for i in range(40):
+        word = "harbour" if i < 20 else "kestrel"
+        (root / f"story-{i:02d}.txt").write_text(story(
+            f"Story {i}", f"The {word} was quiet on the day of story {i}."), "utf-8")
+    s = update_index([root], tmp_path / "ix", engine="tantivy", jobs=1)
+    assert s.exit_status == EXIT_OK and s.articles == 40
+    assert {"harbour", "kestrel"} <= te._read_pair_words(tmp_path / "ix")
+    assert search_total(tmp_path / "ix", qt.Phrase("the kestrel")) == 20

@@ -230,6 +230,15 @@ class EngineWriter(ABC):
     computes its document fields there), so that the one writing process does less. What
     it returns reaches :meth:`add` in place of the article."""
 
+    sample_size: int = 0
+    """Articles this writer wants to :meth:`learn` from before the run's first ones (the
+    tantivy engine, while its index holds no documents: its pair words)."""
+
+    def learn(self, articles: Iterable[Article]) -> None:
+        """See a sample of the articles to come (up to :attr:`sample_size`, from files spread
+        over the archive) before any is added. Nothing to learn by default."""
+        return None
+
     @abstractmethod
     def indexed_files(self) -> dict[str, str]:
         """Every indexed source path -> the ``file_signature`` it was indexed with."""

@@ -29,13 +29,14 @@ Design (measured in docs/performance.md):
 from __future__ import annotations
 
 import contextlib
+import functools
 import hashlib
 import json
 import os
 import shutil
 import threading
 from collections import defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from functools import lru_cache
@@ -89,7 +90,7 @@ EXACT_AT_ONCE = 2_000
 """Above this many matches, terms aggregations ask every segment for every candidate at
 once instead of trying the cheap request first (at 100,000 articles the cheap one was
 inexact for the entity facets and cost 19 ms, the exact one 23 ms)."""
-SCHEMA_VERSION = 4
+SCHEMA_VERSION = 5
 META_FILE = "newsearch.json"
 SUBDIR = "tantivy"
 
@@ -209,10 +210,35 @@ COMMON = frozenset(stem(word) for word in (
     "you your").split())
 
 
-def _pairs_of(stems: Sequence[str]) -> list[str]:
+PAIR_SAMPLE = 2_000
+"""Articles (from files spread over the archive) that a new index learns its pair words from."""
+PAIR_SHARE = 0.01
+"""A stem is a pair word when at least this share of the sample's articles (and two) hold it."""
+
+
+def learn_pair_words(stems_per_article: Iterable[Iterable[str]]) -> frozenset[str]:
+    """The pair words of an index: the stems (other than :data:`COMMON`) found in at least
+    :data:`PAIR_SHARE` of these articles. A pair of a common word and a rare one is not worth
+    its cost: a phrase with a rare word walks few positions anyway, and the rare pairs were
+    most of the pairs field's distinct terms (557,502 of a 20,000-article sample; 48,740 with
+    the top 2,000 words), which made it the dearest field to index."""
+    df: dict[str, int] = defaultdict(int)
+    n = 0
+    for stems in stems_per_article:
+        n += 1
+        for s in set(stems):
+            df[s] += 1
+    floor = max(2, PAIR_SHARE * n)
+    return frozenset(s for s, count in df.items() if count >= floor and s not in COMMON)
+
+
+def _pairs_of(stems: Sequence[str], pairable: frozenset[str]) -> list[str]:
+    """The pairs-field terms of a text (its stems): every two neighbours of which one is a
+    common word and the other a common or pair word (``pairable``: :data:`COMMON` and the
+    index's pair words)."""
     common = COMMON
     return [f"{a}_{b}" for a, b in zip(stems, stems[1:], strict=False)
-            if a in common or b in common]
+            if (a in common or b in common) and a in pairable and b in pairable]
 
 
 @dataclass
@@ -261,9 +287,9 @@ def analyse(text: str) -> Analysed:
     return Analysed(stems, words)
 
 
-def _pair_of(stems: Sequence[str]) -> str | None:
-    """The pairs-field term of a two-word phrase (its stems) with a common word, else None."""
-    found = _pairs_of(stems) if len(stems) == 2 else []
+def _pair_of(stems: Sequence[str], pairable: frozenset[str]) -> str | None:
+    """The pairs-field term of a two-word phrase (its stems), if the index holds one."""
+    found = _pairs_of(stems, pairable) if len(stems) == 2 else []
     return found[0] if found else None
 
 
@@ -345,29 +371,42 @@ def _open_index(path: Path, create: bool) -> tantivy.Index:
     return index
 
 
-def _write_meta(index_dir: Path) -> None:
+def _write_meta(index_dir: Path, pair_words: Iterable[str] | None = None) -> None:
+    """Write the index's meta file (engine, schema version, pair words: those given, else
+    the ones it names already)."""
     meta = index_dir / META_FILE
+    words = sorted(pair_words) if pair_words is not None else sorted(_read_pair_words(index_dir))
     tmp = index_dir / f".{META_FILE}.{os.getpid()}.tmp"
     with open(tmp, "w", encoding="utf-8") as fh:
-        json.dump({"engine": NAME, "schema_version": SCHEMA_VERSION}, fh)
+        json.dump({"engine": NAME, "schema_version": SCHEMA_VERSION, "pair_words": words}, fh)
         fh.flush()
         os.fsync(fh.fileno())
     os.replace(tmp, meta)
 
 
-def _read_meta(index_dir: Path) -> tuple[str | None, int | None]:
-    """The engine and schema version that the index's meta file names (None where unread)."""
+def _meta(index_dir: Path) -> dict[str, Any]:
     try:
         meta = json.loads((index_dir / META_FILE).read_text("utf-8"))
     except (OSError, ValueError):
-        return None, None
-    if not isinstance(meta, dict):
-        return None, None
+        return {}
+    return meta if isinstance(meta, dict) else {}
+
+
+def _read_meta(index_dir: Path) -> tuple[str | None, int | None]:
+    """The engine and schema version that the index's meta file names (None where unread)."""
+    meta = _meta(index_dir)
     try:
         version = int(meta["schema_version"])
     except (KeyError, ValueError, TypeError):
         version = None
     return meta.get("engine"), version
+
+
+def _read_pair_words(index_dir: Path) -> frozenset[str]:
+    """The pair words the index's meta file names (:func:`learn_pair_words`)."""
+    words = _meta(index_dir).get("pair_words")
+    return frozenset(w for w in words if isinstance(w, str)) if isinstance(words, list) \
+        else frozenset()
 
 
 def _all_hits(searcher: tantivy.Searcher, query: tantivy.Query) -> list:
@@ -452,12 +491,14 @@ def value_hash(key: str) -> int:
     return int.from_bytes(digest, "little") >> 1
 
 
-def prepare(article: Article) -> PreparedArticle:
+def prepare(article: Article, pairable: frozenset[str] = COMMON) -> PreparedArticle:
     """The article's document fields, computed ahead: run by the indexer in its parser
     processes, so that the one writing process only hands them to tantivy. Only they cross
     back (the stored JSON among them holds the whole article): pickling the article beside
-    them cost the writing process 0.039 ms per article to unpickle, against 0.013."""
-    return PreparedArticle(article.id, article.path, article.content_hash, _fields(article))
+    them cost the writing process 0.039 ms per article to unpickle, against 0.013.
+    ``pairable``: :data:`COMMON` and the index's pair words."""
+    return PreparedArticle(article.id, article.path, article.content_hash,
+                           _fields(article, pairable))
 
 
 def _article(item: Article | PreparedArticle) -> Article:
@@ -478,7 +519,8 @@ def _article_of(stored: bytes) -> Article:
     return Article.from_json(orjson.loads(bytes(stored)))
 
 
-def _document(item: Article | PreparedArticle, dup: bool = False) -> tantivy.Document:
+def _document(item: Article | PreparedArticle, pairable: frozenset[str],
+              dup: bool = False) -> tantivy.Document:
     """The tantivy document of an article (facet values as written, one per key). Prepared
     fields are used once: then only the stored article stays (the writer keeps the articles
     of a batch until its commit, and the other fields are most of their memory)."""
@@ -486,13 +528,13 @@ def _document(item: Article | PreparedArticle, dup: bool = False) -> tantivy.Doc
         fields = item.payload
         item.payload = {"article": fields["article"]}
     else:
-        fields = _fields(_article(item))
+        fields = _fields(_article(item), pairable)
     if dup:
         fields = {**fields, "dup": 1}
     return tantivy.Document(**fields)
 
 
-def _fields(a: Article) -> dict[str, Any]:
+def _fields(a: Article, pairable: frozenset[str]) -> dict[str, Any]:
     title, body = analyse(a.title), analyse(a.body)
     fields: dict[str, Any] = {
         "id": a.id,
@@ -502,8 +544,8 @@ def _fields(a: Article) -> dict[str, Any]:
         "title": " ".join(title.stems),
         "body": " ".join(body.stems),
         "words": " ".join(title.words + body.words),
-        "title_pairs": " ".join(_pairs_of(title.stems)),
-        "body_pairs": " ".join(_pairs_of(body.stems)),
+        "title_pairs": " ".join(_pairs_of(title.stems, pairable)),
+        "body_pairs": " ".join(_pairs_of(body.stems, pairable)),
         "chash": a.content_hash,
     }
     for name in FACET_FIELDS:
@@ -546,8 +588,6 @@ class TantivyWriter(EngineWriter):
     10,000 in one. Queries visit every segment: at 100,000 articles the benchmark's full
     result p95 was 16.1-16.4 ms on 3 segments against 17.6 on 5 (two runs each, same
     minutes), and 18.6 on 12 against 17.1 on 5 (another pair)."""
-    prepare = staticmethod(prepare)
-    """Run on each article in the indexer's parser processes (``newsearch.indexer``)."""
 
     def __init__(self, index_dir: Path, rebuild: bool) -> None:
         self.index_dir = index_dir
@@ -576,6 +616,11 @@ class TantivyWriter(EngineWriter):
             if rebuild:
                 self._writer.delete_all_documents()
             _write_meta(index_dir)
+            self._pairable: frozenset[str] | None = None
+            """:data:`COMMON` and the pair words; None while the index holds no documents
+            (its first articles teach them: :meth:`learn`)."""
+            if not rebuild and self._index.searcher().num_docs:
+                self._pairable = COMMON | _read_pair_words(index_dir)
         except BaseException:
             lockfile.release(self._lock_fd)
             self._lock_fd = None
@@ -590,6 +635,31 @@ class TantivyWriter(EngineWriter):
         """Source paths deleted since the last commit."""
         self._dirty = rebuild
         """Whether documents were added or deleted since the last commit."""
+
+    @property
+    def sample_size(self) -> int:
+        return PAIR_SAMPLE if self._pairable is None else 0
+
+    def learn(self, articles: Iterable[Article]) -> None:
+        """Learn the index's pair words (:func:`learn_pair_words`) from a sample of the
+        articles to come, and record them in the meta file: every document of the index is
+        written with them, and queries read them there. Only while the index holds no
+        documents; later runs keep them (``--rebuild`` learns afresh)."""
+        if self._pairable is not None:
+            return
+        words = learn_pair_words(analyse(f"{a.title}\n{a.body}").stems for a in articles)
+        _write_meta(self.index_dir, words)
+        self._pairable = COMMON | words
+
+    def _pairs(self) -> frozenset[str]:
+        if self._pairable is None:
+            self.learn(())
+        return self._pairable  # type: ignore[return-value]
+
+    @property
+    def prepare(self) -> Callable[[Article], PreparedArticle]:  # type: ignore[override]
+        """Run on each article in the indexer's parser processes (``newsearch.indexer``)."""
+        return functools.partial(prepare, pairable=self._pairs())
 
     def indexed_files(self) -> dict[str, str]:
         self._index.reload()
@@ -622,6 +692,10 @@ class TantivyWriter(EngineWriter):
         return self._hashes
 
     def add(self, articles: Iterable[Article | PreparedArticle]) -> None:
+        if self._pairable is None:  # not taught by the indexer: by the first articles
+            articles = list(articles)
+            self.learn(a for a in articles if isinstance(a, Article))
+        pairable = self._pairs()
         self._dirty = True
         known = self._known_hashes()
         for article in articles:
@@ -633,7 +707,7 @@ class TantivyWriter(EngineWriter):
                     # A second copy: the first ones get the duplicate mark too.
                     for copy in copies:
                         self._writer.delete_documents_by_term("id", copy.id)
-                        self._writer.add_document(_document(copy, dup=True))
+                        self._writer.add_document(_document(copy, pairable, dup=True))
                     self._pending.pop(h, None)
                     known[h] = True
                 else:
@@ -641,9 +715,9 @@ class TantivyWriter(EngineWriter):
             if state is None:
                 known[h] = False
                 self._pending[h] = article
-                self._writer.add_document(_document(article))
+                self._writer.add_document(_document(article, pairable))
             else:
-                self._writer.add_document(_document(article, dup=True))
+                self._writer.add_document(_document(article, pairable, dup=True))
 
     def _live_copies(self, content_hash: str) -> list[Article | PreparedArticle]:
         """The unmarked documents with this hash that stay (pending ones of this batch, or
@@ -882,9 +956,11 @@ class _Totals:
 class _Snapshot:
     """One committed generation: its searcher and the caches keyed to it."""
 
-    def __init__(self, index: tantivy.Index, generation: str) -> None:
+    def __init__(self, index: tantivy.Index, generation: str, index_dir: Path) -> None:
         self.searcher = index.searcher()
         self.generation = generation
+        self.pairable = COMMON | _read_pair_words(index_dir)
+        """:data:`COMMON` and the pair words the documents were written with."""
         self._lock = threading.Lock()
         self._displays: dict[str, dict[str, list[str]]] = {}
         self._key_freq: dict[str, dict[str, int]] = {}
@@ -1081,7 +1157,7 @@ class TantivyEngine(Engine):
         self._index = _open_index(self._path, create=False)
         self._index.config_reader(reload_policy="manual")
         self._swap = threading.Lock()
-        self._snap = _Snapshot(self._index, _read_generation(self._path))
+        self._snap = _Snapshot(self._index, _read_generation(self._path), index_dir)
         self._closed = False
 
     # Lifecycle ------------------------------------------------------------------------------
@@ -1094,7 +1170,7 @@ class TantivyEngine(Engine):
             if generation == self._snap.generation:
                 return False
             self._index.reload()
-            self._snap = _Snapshot(self._index, generation)
+            self._snap = _Snapshot(self._index, generation, self.index_dir)
             return True
 
     def close(self) -> None:
@@ -1176,12 +1252,12 @@ class TantivyEngine(Engine):
             if not words:
                 return Q.empty_query()
             fields = (node.field,) if node.field in _TEXT_FIELDS else _TEXT_FIELDS
-            pair = _pair_of(words)
+            pair = _pair_of(words, snap.pairable)
             if pair is not None:
                 # One term of the pairs field instead of two position lists.
                 return self._on_text_fields(
                     fields, lambda f: Q.term_query(SCHEMA, f + "_pairs", pair))
-            inner = _pairs_of(words) if len(words) > 2 else []
+            inner = _pairs_of(words, snap.pairable) if len(words) > 2 else []
             if len(words) > 1:
                 self._charge_phrase(snap, budget, fields, words, inner)
             if inner:

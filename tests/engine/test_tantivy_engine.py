@@ -110,7 +110,9 @@ def search(engine, node=None, **kw):
 
 def test_meta_file_names_the_engine(index_dir: Path) -> None:
     meta = json.loads((index_dir / "newsearch.json").read_text("utf-8"))
+    words = meta.pop("pair_words")
     assert meta == {"engine": "tantivy", "schema_version": te.SCHEMA_VERSION}
+    assert words == sorted(words) and "bank" in words and not te.COMMON & set(words)
     assert index_engine(index_dir) == "tantivy"
 
 
@@ -680,7 +682,7 @@ def test_common_word_pairs_match_exactly_what_positions_match(tmp_path: Path) ->
                     continue
                 for field in ("title", "body"):
                     fast = e.compile(Phrase(f"{a} {b}", field=field))
-                    assert te._pair_of(words) is not None
+                    assert te._pair_of(words, e._snap.pairable) is not None
                     slow = te.Q.phrase_query(te.SCHEMA, field, list(words))
                     got, want = set(_hits(searcher, fast)), set(_hits(searcher, slow))
                     assert got == want, (a, b, field)
@@ -689,6 +691,46 @@ def test_common_word_pairs_match_exactly_what_positions_match(tmp_path: Path) ->
         # The title ends with "said" and every body starts with "The": no match across.
         across = ids(search(e, And((Phrase("said the", field="title"),))))
         assert all(e.get(i).title.lower().count("said the") for i in across)
+
+
+def test_pair_words_learned_once_and_rare_words_go_by_positions(tmp_path: Path) -> None:
+    """The first articles of an index teach it its pair words (in at least 1 % of them);
+    a common word's pair with a rarer word is not indexed, and its phrase is answered from
+    positions, with the same documents. Later runs keep the words; a rebuild learns anew."""
+    common_story = "The harbour council met and the harbour plan was said to pass."
+    arts = [art(n, f"Story {n}", common_story + (" The kestrel flew." if n == 7 else ""))
+            for n in range(300)]
+    ix = _one_commit(tmp_path, arts)
+    words = te._read_pair_words(ix)
+    assert {"harbour", "council", "plan"} <= words and "kestrel" not in words
+    with open_engine(ix) as e:
+        assert e._snap.pairable == te.COMMON | words
+        searcher = e._snap.searcher
+        assert searcher.doc_freq("body_pairs", "the_harbour") == 300
+        assert searcher.doc_freq("body_pairs", "the_kestrel") == 0
+        for phrase in ("the harbour", "the kestrel", "the kestrel flew", "kestrel flew"):
+            want = {a.id for a in arts if phrase in a.body.lower()}
+            result = search(e, Phrase(phrase, field="body"), collapse=False)
+            assert result.total == len(want) > 0, phrase
+            assert len(want) > 50 or ids(result) == want
+    # A later run keeps the words, whatever its articles.
+    with open_writer(ix) as writer:
+        assert writer.sample_size == 0
+        writer.learn([art(400, "Kestrels", "The kestrel. " * 50)] * 10)
+        writer.add([art(401, "Kestrel again", "The kestrel nests in the harbour.")])
+        writer.commit()
+    assert te._read_pair_words(ix) == words
+    with open_engine(ix) as e:
+        assert len(ids(search(e, Phrase("the kestrel", field="body")))) == 2
+    # A rebuild learns them afresh, from its own sample.
+    with open_writer(ix, rebuild=True) as writer:
+        assert writer.sample_size == te.PAIR_SAMPLE
+        writer.learn([art(500 + n, "Kestrels", "The kestrel flew.") for n in range(5)])
+        writer.add([art(500, "Kestrels", "The kestrel flew.")])
+        writer.commit()
+    assert "kestrel" in te._read_pair_words(ix) and "harbour" not in te._read_pair_words(ix)
+    with open_engine(ix) as e:
+        assert e._snap.searcher.doc_freq("body_pairs", "the_kestrel") == 1
 
 
 def test_long_phrases_narrowed_by_their_pairs_match_and_score_as_positions(
@@ -711,7 +753,7 @@ def test_long_phrases_narrowed_by_their_pairs_match_and_score_as_positions(
         for _ in range(400):
             text = " ".join(rng.choice(vocab) for _ in range(rng.randint(3, 5)))
             words = te._STEM.analyze(text)
-            narrowed += bool(te._pairs_of(words))
+            narrowed += bool(te._pairs_of(words, e._snap.pairable))
             for field in ("title", "body"):
                 fast = e.compile(Phrase(text, field=field))
                 slow = te.Q.phrase_query(te.SCHEMA, field, list(words))
