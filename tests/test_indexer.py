@@ -331,7 +331,7 @@ def test_a_new_tantivy_index_learns_its_pair_words_from_files_across_the_archive
         tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """The sample the writer learns from is spread over the archive, not its first files."""
     te = pytest.importorskip("newsearch.engine.tantivy_engine")
-    monkeypatch.setattr(indexer, "SAMPLE_FILES", 4)
+    monkeypatch.setattr(te, "PAIR_SAMPLE", 8)  # eight files of one article, four of each
     root = tmp_path / "a"
     root.mkdir()
     for i in range(40):
@@ -342,3 +342,5 @@ def test_a_new_tantivy_index_learns_its_pair_words_from_files_across_the_archive
     assert s.exit_status == EXIT_OK and s.articles == 40
     assert {"harbour", "kestrel"} <= te._read_pair_words(tmp_path / "ix")
     assert search_total(tmp_path / "ix", qt.Phrase("the kestrel")) == 20
+    assert indexer._spread(8) == [0, 4, 2, 6, 1, 5, 3, 7]
+    assert sorted(indexer._spread(41)) == list(range(41))
