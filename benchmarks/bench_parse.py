@@ -35,10 +35,10 @@ def _prepare(engine: str, files: list[str]) -> tuple[bool, Callable[[Article], o
         return False, None
     if engine == "tantivy":
         from newsearch.engine import tantivy_engine as te
+        from newsearch.indexer import _sample
 
-        sample = [a for f in files[:: max(1, len(files) // 64)]
-                  for a in process_file(f).articles][:te.PAIR_SAMPLE]
-        words = te.learn_pair_words(te.analyse(f"{a.title}\n{a.body}").stems for a in sample)
+        words = te.learn_pair_words(_sample(files, te.PAIR_SAMPLE, date_order="mdy",
+                                            max_bytes=50 * 2**20))
         return False, functools.partial(te.prepare, pairable=te.COMMON | words)
     from newsearch.engine.whoosh_engine import WhooshWriter as writer
 

@@ -216,17 +216,17 @@ PAIR_SHARE = 0.01
 """A stem is a pair word when at least this share of the sample's articles (and two) hold it."""
 
 
-def learn_pair_words(stems_per_article: Iterable[Iterable[str]]) -> frozenset[str]:
+def learn_pair_words(articles: Iterable[Article]) -> frozenset[str]:
     """The pair words of an index: the stems (other than :data:`COMMON`) found in at least
-    :data:`PAIR_SHARE` of these articles. A pair of a common word and a rare one is not worth
-    its cost: a phrase with a rare word walks few positions anyway, and the rare pairs were
-    most of the pairs field's distinct terms (557,502 of a 20,000-article sample; 48,740 with
-    the top 2,000 words), which made it the dearest field to index."""
+    :data:`PAIR_SHARE` of these articles (title and body). A pair of a common word and a
+    rare one is not worth its cost: a phrase with a rare word walks few positions anyway, and
+    the rare pairs were most of the pairs field's distinct terms (557,502 of a 20,000-article
+    sample; 48,740 with the top 2,000 words), which made it the dearest field to index."""
     df: dict[str, int] = defaultdict(int)
     n = 0
-    for stems in stems_per_article:
+    for a in articles:
         n += 1
-        for s in set(stems):
+        for s in set(analyse(f"{a.title}\n{a.body}").stems):
             df[s] += 1
     floor = max(2, PAIR_SHARE * n)
     return frozenset(s for s, count in df.items() if count >= floor and s not in COMMON)
@@ -647,7 +647,7 @@ class TantivyWriter(EngineWriter):
         documents; later runs keep them (``--rebuild`` learns afresh)."""
         if self._pairable is not None:
             return
-        words = learn_pair_words(analyse(f"{a.title}\n{a.body}").stems for a in articles)
+        words = learn_pair_words(articles)
         _write_meta(self.index_dir, words)
         self._pairable = COMMON | words
 
