@@ -40,7 +40,6 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from functools import lru_cache
-from itertools import repeat
 from pathlib import Path
 from typing import Any
 
@@ -176,9 +175,9 @@ _STEMS: dict[str, str] = {}
 '' for a token ``en_stem`` drops (40 bytes or more); per process, filled by :func:`analyse`."""
 _LOWER: dict[str, str] = {}
 """token -> the token as the ``words`` field holds it (lower case)."""
-_NOT_LEARNED = "\x00" * (MAX_TOKEN_CHARS + 2)
-"""What :func:`analyse` reads for a token not in :data:`_STEMS` (no token or stem is this
-long, so comparing with it stops at the length)."""
+_STEMLESS: set[str] = set()
+"""The tokens of :data:`_STEMS` that have no stem (''), and those of more than 40 bytes
+(no word either): rare, so a text is checked against them, not each of its stems."""
 _ASCII_SEPARATORS = {c: " " for c in range(128) if not chr(c).isalnum()}
 """ASCII characters that are not letters or digits -> a space: in ASCII text, tantivy's simple
 tokenizer keeps exactly the runs of letters and digits, and lower-casing makes no letter a
@@ -189,13 +188,34 @@ faster than either tantivy's tokenizer or a regular expression: no per-match obj
 def _learn(tokens: list[str]) -> None:
     """Put ``tokens`` (distinct, new) into :data:`_STEMS` and :data:`_LOWER`: one analyser
     call for all of them (a call per token cost more than the rest of the analysis)."""
+    # A token over 40 bytes (from ASCII text: tantivy's tokenizer drops them) is no word.
+    long = [t for t in tokens if len(t) > MAX_TOKEN_CHARS]
+    if long:
+        _STEMS.update(dict.fromkeys(long, ""))
+        _STEMLESS.update(long)
+        tokens = [t for t in tokens if len(t) <= MAX_TOKEN_CHARS]
     # Each token is one run of letters and digits under 41 bytes: analysed with spaces
     # between them, each gives exactly one word, and one stem unless en_stem drops it.
     _LOWER.update(zip(tokens, _WORDS.analyze(" ".join(tokens)), strict=True))
     kept = [t for t in tokens if len(t) < 10 or len(t.encode("utf-8", "surrogatepass")) < 40]
     if len(kept) < len(tokens):
-        _STEMS.update(dict.fromkeys(tokens, ""))
+        dropped = set(tokens).difference(kept)
+        _STEMS.update(dict.fromkeys(dropped, ""))
+        _STEMLESS.update(dropped)
     _STEMS.update(zip(kept, _STEM.analyze(" ".join(kept)), strict=True))
+
+
+def _learn_new(tokens: list[str]) -> None:
+    """Learn the tokens of a text that :data:`_STEMS` does not hold yet."""
+    distinct = set(tokens)
+    new = [t for t in distinct if t not in _STEMS]
+    if len(_STEMS) + len(new) > MEMO_SIZE:
+        # Full: start afresh with this text's tokens (all of them are needed).
+        _STEMS.clear()
+        _LOWER.clear()
+        _STEMLESS.clear()
+        new = list(distinct)
+    _learn(new)
 
 
 #: Very common English words (as stems). Every two neighbouring words of which one is common
@@ -236,9 +256,9 @@ def _pairs_of(stems: Sequence[str], pairable: frozenset[str]) -> list[str]:
     """The pairs-field terms of a text (its stems): every two neighbours of which one is a
     common word and the other a common or pair word (``pairable``: :data:`COMMON` and the
     index's pair words)."""
-    common = COMMON
+    common = COMMON  # (a subset of pairable: the test below is the docstring's)
     return [f"{a}_{b}" for a, b in zip(stems, stems[1:], strict=False)
-            if (a in common or b in common) and a in pairable and b in pairable]
+            if (a in common and b in pairable) or (b in common and a in pairable)]
 
 
 @dataclass
@@ -255,35 +275,21 @@ class Analysed:
 
 
 def analyse(text: str) -> Analysed:
-    if text.isascii():
-        # Lower-cased first: the tokens are the words as the words field holds them, each
-        # distinct one once (ASCII bytes are characters: the 41-byte rule is a length).
-        tokens = text.lower().translate(_ASCII_SEPARATORS).split()
-        distinct = list(set(tokens))
-        if distinct and max(map(len, distinct)) > MAX_TOKEN_CHARS:
-            tokens = [t for t in tokens if len(t) <= MAX_TOKEN_CHARS]
-            distinct = [t for t in distinct if len(t) <= MAX_TOKEN_CHARS]
-        words = distinct
-    else:
-        tokens = _TOKENS.analyze(text)
-        distinct = list(set(tokens))
-        words = None
-    # Tokens new to this process's table, if any, are learned first.
-    found = list(map(_STEMS.get, distinct, repeat(_NOT_LEARNED)))
-    if _NOT_LEARNED in found:
-        new = [t for t, s in zip(distinct, found, strict=True) if s is _NOT_LEARNED]
-        if len(_STEMS) + len(new) > MEMO_SIZE:
-            # Full: start afresh with this text's tokens (all of them are needed below).
-            _STEMS.clear()
-            _LOWER.clear()
-            new = distinct
-        _learn(new)
-        found = list(map(_STEMS.__getitem__, distinct))
-    stems = list(map(_STEMS.__getitem__, tokens))
-    if "" in found:
+    ascii_text = text.isascii()
+    # ASCII text lower-cased first: the tokens are the words as the words field holds them.
+    tokens = (text.lower().translate(_ASCII_SEPARATORS).split() if ascii_text
+              else _TOKENS.analyze(text))
+    try:
+        stems = list(map(_STEMS.__getitem__, tokens))
+    except KeyError:  # tokens new to this process's table: learned first
+        _learn_new(tokens)
+        stems = list(map(_STEMS.__getitem__, tokens))
+    distinct = set(tokens)  # (each token's hash is computed by now)
+    if _STEMLESS and not _STEMLESS.isdisjoint(distinct):
         stems = [s for s in stems if s]
-    if words is None:
-        words = list(set(map(_LOWER.__getitem__, distinct)))
+        if ascii_text:  # (ASCII bytes are characters: the 41-byte rule is a length)
+            distinct = {t for t in distinct if len(t) <= MAX_TOKEN_CHARS}
+    words = list(distinct) if ascii_text else list(set(map(_LOWER.__getitem__, distinct)))
     return Analysed(stems, words)
 
 

@@ -170,8 +170,10 @@ def test_analyse_when_its_table_fills(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(te, "MEMO_SIZE", 8)
     monkeypatch.setattr(te, "_STEMS", {})
     monkeypatch.setattr(te, "_LOWER", {})
+    monkeypatch.setattr(te, "_STEMLESS", set())
     for text in ("one two three four five", "five six seven eight nine ten",
-                 "Ünï one ten eleven twelve", "ten Ünï thirteen fourteen fifteen sixteen"):
+                 "Ünï one ten eleven twelve", "ten Ünï thirteen fourteen fifteen sixteen",
+                 "a" * 41 + " seventeen " + "b" * 40, "eighteen " + "a" * 41 + " nineteen"):
         _analysers_agree(text)
     assert len(te._STEMS) <= 8
 
