@@ -10,6 +10,7 @@ import json
 import multiprocessing
 import os
 import pickle
+import random
 import threading
 from datetime import date
 from pathlib import Path
@@ -584,8 +585,11 @@ def test_complement_counts_equal_direct_counts(tmp_path: Path,
     """A query matching most of the index counts its facets as the index's counts minus
     those of the documents it misses: the answers must be those of counting directly,
     duplicates, deletions, filters and commits included."""
-    people = [f"Person {chr(65 + i % 26)}{i}" for i in range(60)]
+    people = [f"Person {chr(65 + i % 26)}{i}" for i in range(300)]
     places = ["Lagos", "Lima", "Oslo", "Perth", "Quito"]
+    # People as in the news: a few in many stories, most in few (1/rank).
+    zipf = random.Random(3).choices(range(300), weights=[1 / (i + 1) for i in range(300)],
+                                    k=1300)
     arts = []
     for n in range(1300):
         body = ("The council met and said the harbour plan goes ahead. " if n % 7 else
@@ -593,7 +597,7 @@ def test_complement_counts_equal_direct_counts(tmp_path: Path,
         month = 1 + n % 12
         arts.append(art(n, f"Harbour report {n}", body,
                         None if n % 50 == 0 else f"{2015 + n % 6}-{month:02d}-{1 + n % 27:02d}",
-                        people=[people[n % 60], people[(n * 7) % 60]],
+                        people=[people[zipf[n]], people[zipf[-n - 1]]],
                         places=[places[n % 5]], publisher=f"Wire {n % 4}",
                         tags=["harbour"] if n % 3 else []))
     for n in range(20):  # copies: same story in other files
@@ -618,19 +622,67 @@ def test_complement_counts_equal_direct_counts(tmp_path: Path,
         (Term("council"), Filters(include={"people": (people[3],), "year": ("2016",)})),
     ]
 
-    def answers(share: float) -> list:
+    def answers(share: float, top: int = te.COMPLEMENT_TOP) -> list:
         monkeypatch.setattr(te, "COMPLEMENT_SHARE", share)
+        monkeypatch.setattr(te, "COMPLEMENT_TOP", top)
         with open_engine(ix) as e:
             return [_facet_table(e.search(EngineQuery(
                 query=node or MatchAll(), filters=filters, facets=te.ENGINE_FACETS,
                 histogram=True, facet_limit=8))) for node, filters in queries]
 
+    outcomes: list[tuple[bool, bool]] = []
+    real_minus = te._Totals.minus
+
+    def minus(self, buckets, size, less=None, floor=0):  # noqa: ANN001, ANN202
+        got = real_minus(self, buckets, size, less, floor)
+        outcomes.append((floor > 0, got is te.UNSETTLED))
+        return got
+
+    monkeypatch.setattr(te._Totals, "minus", minus)
     direct = answers(2.0)  # never: every aggregation visits the matching documents
-    complement = answers(0.5)
-    assert direct == complement
+    assert answers(0.5) == direct
+    # The complement's top values only (then every value where they do not settle it).
+    for top in (100, 30, 3):
+        assert answers(0.5, top) == direct, top
+    # (In an index this small most values are missing from the complement: unsettled.)
+    assert (True, True) in outcomes
     # The complement path really ran: most of these queries match over half the index.
     assert direct[0]["_total"] > 1200 and direct[1]["_total"] > 1000
     assert sum(n for _, n in direct[0]["people"]) > 0
+
+
+def test_complement_top_settles_a_skewed_facet() -> None:
+    """Values as in the news (the n-th most frequent in about 1/n of the stories): the
+    complement's top 40 of 100 values settle the top 10 exactly."""
+    totals = te._Totals.of([{"key": i, "doc_count": 1000 // (i + 1) + 300 // (i + 1)}
+                            for i in range(100)])
+    complement = [{"key": i, "doc_count": 300 // (i + 1)} for i in range(100)]
+    full = totals.minus(complement, 10)
+    got = totals.minus(complement[:40], 10, None, complement[39]["doc_count"])
+    assert got == full and [b["key"] for b in got] == list(range(10))
+    assert totals.minus(complement[:5], 10, None, complement[4]["doc_count"]) is te.UNSETTLED
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.tuples(st.integers(1, 40), st.integers(0, 40)), min_size=1, max_size=30),
+       st.integers(1, 8), st.integers(1, 12),
+       st.dictionaries(st.integers(0, 29), st.integers(0, 3), max_size=4))
+def test_complement_top_settles_only_what_it_can(values, top: int, size: int,
+                                                 less: dict[int, int]) -> None:
+    """The index's counts minus the complement's top values (and its floor for the others)
+    either give exactly the top of the full subtraction, or say UNSETTLED."""
+    totals = te._Totals.of([{"key": k, "doc_count": t + c} for k, (t, c) in enumerate(values)])
+    complement = sorted(({"key": k, "doc_count": c} for k, (_, c) in enumerate(values) if c),
+                        key=lambda b: -b["doc_count"])
+    less = {k: n for k, n in less.items() if k < len(values) and n <= values[k][0]}
+    full = totals.minus(complement, size, less)
+    found = complement[:top]
+    floor = found[-1]["doc_count"] if len(complement) > top else 0
+    got = totals.minus(found, size, less, floor)
+    if got is not te.UNSETTLED:
+        assert sorted(got, key=lambda b: b["key"]) == sorted(full, key=lambda b: b["key"])
+    if not floor:
+        assert got is not te.UNSETTLED
 
 
 def _one_commit(tmp_path: Path, arts: list[Article]) -> Path:
