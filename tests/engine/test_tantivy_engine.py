@@ -625,6 +625,7 @@ def test_complement_counts_equal_direct_counts(tmp_path: Path,
     def answers(share: float, top: int = te.COMPLEMENT_TOP) -> list:
         monkeypatch.setattr(te, "COMPLEMENT_SHARE", share)
         monkeypatch.setattr(te, "COMPLEMENT_TOP", top)
+        monkeypatch.setattr(te, "FEW_VALUES", 2 * top)
         with open_engine(ix) as e:
             return [_facet_table(e.search(EngineQuery(
                 query=node or MatchAll(), filters=filters, facets=te.ENGINE_FACETS,
@@ -649,6 +650,62 @@ def test_complement_counts_equal_direct_counts(tmp_path: Path,
     # The complement path really ran: most of these queries match over half the index.
     assert direct[0]["_total"] > 1200 and direct[1]["_total"] > 1000
     assert sum(n for _, n in direct[0]["people"]) > 0
+
+
+def test_checked_terms_counts_equal_full_counts(tmp_path: Path,
+                                                monkeypatch: pytest.MonkeyPatch) -> None:
+    """Terms counts asked with a few values more than their size and their error bounds
+    (then in full where those cannot prove the top) equal counting every candidate of
+    every segment, over segments that each cut their candidates."""
+    rng = random.Random(11)
+    names = [f"Name {i}" for i in range(3000)]
+    weights = [1 / (i + 1) for i in range(3000)]
+    words = ["alpha", "beta", "gamma", "delta"]
+    ix = tmp_path / "ix"
+    with open_writer(ix, engine="tantivy", rebuild=True) as w:
+        for segment in range(4):
+            batch = []
+            for i in range(500):
+                n = segment * 500 + i
+                batch.append(art(n, f"Report {n}", " ".join(
+                    rng.sample(words, rng.randint(1, 4))) + f" item{n % 7}",
+                    people=rng.choices(names, weights=weights, k=3),
+                    tags=[f"tag {rng.randint(0, 40)}"]))
+            w.add(batch)
+            w.commit()
+    outcomes = []
+    real = te._settled_top
+
+    def settled_top(result, size):  # noqa: ANN001, ANN202
+        got = real(result, size)
+        outcomes.append(got is not None)
+        return got
+
+    monkeypatch.setattr(te, "_settled_top", settled_top)
+    monkeypatch.setattr(te, "CHECK_EXTRA", 3)
+    with open_engine(ix) as e:
+        searcher = e._snap.searcher
+        assert len(searcher.search(te.Q.all_query(), 1).hits) and searcher.num_docs == 2000
+        for node in (MatchAll(), Term("alpha"), Term("item3"), Not(Term("beta")),
+                     And((Term("gamma"), Term("delta")))):
+            q = e.compile(node)
+            for size in (1, 5, 28):
+                request = {f: {"terms": {"field": f + "_h", "size": size}}
+                           for f in ("people", "tags")}
+                full = searcher.aggregate(q, {name: {"terms": {
+                    **spec["terms"], "segment_size": te.EXACT_SEGMENT_SIZE}}
+                    for name, spec in request.items()})
+                got = te._aggregate_exact(searcher, q, request)
+                for name in request:
+                    def table(buckets):  # noqa: ANN001, ANN202
+                        return sorted((b["doc_count"], b["key"]) for b in buckets)
+                    want, have = table(full[name]["buckets"]), table(got[name]["buckets"])
+                    # Equal, but for which of the values tied at the last count are shown.
+                    assert len(want) == len(have)
+                    assert [c for c, _ in want] == [c for c, _ in have], (node, size, name)
+                    last = want[0][0] if want else 0
+                    assert [x for x in want if x[0] > last] == [x for x in have if x[0] > last]
+    assert True in outcomes and False in outcomes
 
 
 def test_complement_top_settles_a_skewed_facet() -> None:
