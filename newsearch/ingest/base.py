@@ -83,16 +83,19 @@ class ParseContext:
         log.info("%s: %s", self.path, message)
 
     def article(
-        self, fmt: str, position: int, *, lists_clean: bool = False, **fields: object
+        self, fmt: str, position: int, *, lists_clean: bool = False, lines_clean: bool = False,
+        **fields: object,
     ) -> Article:
         """An Article of this file, with list fields cleaned and duplicates dropped.
 
         ``lists_clean``: the list fields come from :func:`split_list` and
-        :func:`split_authors`, which clean and deduplicate (a second time changes nothing)."""
+        :func:`split_authors`, which clean and deduplicate (a second time changes nothing).
+        ``lines_clean``: the title, publisher, section and url are strings that
+        :func:`one_line` made (a second time changes nothing)."""
         for key in () if lists_clean else ("authors", "tags", "people", "places", "orgs"):
             if key in fields:
                 fields[key] = dedupe_values([v for v in fields[key] if v])  # type: ignore[union-attr]
-        for key in ("title", "publisher", "section", "url"):
+        for key in () if lines_clean else ("title", "publisher", "section", "url"):
             if key in fields:
                 fields[key] = one_line(str(fields[key] or ""))
         return Article(path=self.path, format=fmt, position=position, **fields)  # type: ignore[arg-type]
