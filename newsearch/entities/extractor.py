@@ -1086,6 +1086,9 @@ def find_entities(title: str, body: str) -> Entities:
         if label is None:
             if m.initial:
                 openers.setdefault(k, []).append(m)
+                if k and " " not in k:  # one word opening a sentence: _guess has no guess
+                    guesses.setdefault(k, []).append(None)
+                    continue
             else:
                 midsentence.add(k)
             guesses.setdefault(k, []).append(
@@ -1114,6 +1117,8 @@ def find_entities(title: str, body: str) -> Entities:
     result = Entities()
     for label, attr in ((PER, "people"), (LOC, "places"), (ORG, "orgs")):
         names = found[label]
+        if not names:
+            continue  # (Entities' own empty list)
         inner = _sub_names(names)
         keep = [_display(toks) for k, toks in names.items() if k not in inner]
         if CANONICAL_ALIASES:
@@ -1198,15 +1203,19 @@ def extract_entities(article: Article) -> None:
     they keep their spelling and type, and a found name they already cover is dropped.
     """
     found = find_entities(article.title, article.body)
-    annotations = {attr: list(getattr(article, attr) or []) for attr in _ATTRS}
+    annotations = {"people": article.people or [], "places": article.places or [],
+                   "orgs": article.orgs or []}  # (only read)
+    if not (annotations["people"] or annotations["places"] or annotations["orgs"]):
+        article.people, article.places, article.orgs = found.people, found.places, found.orgs
+        return
     for attr in _ATTRS:
         setattr(article, attr, _merge(annotations, getattr(found, attr), attr))
 
 
 def _merge(annotations: dict[str, list[str]], found: list[str], attr: str) -> list[str]:
+    """The annotations of ``attr`` (some annotation of the article given) and the names
+    found."""
     own = dedupe_values(annotations[attr])
-    if not any(annotations.values()):
-        return found
     if not found:
         return own  # (= dedupe_values(list(own)): a deduplicated list dedupes to itself)
     ann_keys = [_value_key(a).split() for a in own]

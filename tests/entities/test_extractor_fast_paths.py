@@ -96,3 +96,39 @@ def test_dedupe_values_is_idempotent(text: str) -> None:
 
     once = dedupe_values([*text.split(","), *text.split(), "US", "U.S.", " US "])
     assert dedupe_values(once) == once
+
+
+@pytest.mark.parametrize("word", ["Paris", "Ryanair", "Anna", "Said", "Leeds", "NATO", "X", "of",
+                                  "Mr", "President", "Russian", "Essex"])
+@pytest.mark.parametrize("prev", ["", ".", "said", "mr", "in", "president", "beat"])
+@pytest.mark.parametrize("nxt", ["", "said", ",", "2", "county"])
+def test_a_one_word_sentence_opener_has_no_guess(word: str, prev: str, nxt: str) -> None:
+    """find_entities skips _guess for an unknown one-word name opening a sentence: it has
+    none to give, whatever the article."""
+    from newsearch.entities.lexicon import key, lexicon
+
+    lex = lexicon()
+    k = key(word)
+    m = extractor._Mention(extractor.UNK, (word,), k, False, True, prev, nxt, False, False)
+    for business, sports in ((False, False), (True, False), (False, True)):
+        doc = extractor._Doc("shares profit sales goal match striker " * sports
+                             + "company firm shares " * business + word, lex)
+        for people_first in (False, True):
+            for parts in (set(), {k}):
+                assert extractor._guess(m, k, lex, parts, set(), {k: k}, people_first,
+                                        doc) is None
+
+
+def test_articles_without_annotations_get_the_names_found() -> None:
+    from newsearch.article import Article
+    from newsearch.entities import extract_entities, find_entities
+
+    title, body = "Talks in Geneva", "Marta Lindqvist of Halvorsen Shipping Ltd. flew to Oslo."
+    for empty in ([], None):
+        article = Article(path="/x", format="text", title=title, body=body, people=empty,
+                          places=empty, orgs=empty)
+        extract_entities(article)
+        found = find_entities(title, body)
+        assert (article.people, article.places, article.orgs) == (
+            found.people, found.places, found.orgs)
+        assert article.people and article.places and article.orgs
