@@ -132,3 +132,49 @@ def test_articles_without_annotations_get_the_names_found() -> None:
         assert (article.people, article.places, article.orgs) == (
             found.people, found.places, found.orgs)
         assert article.people and article.places and article.orgs
+
+
+def _one_words(n: int = 3000) -> list[str]:
+    """Single words of every kind the typing rules know: names from the gazetteers, titles,
+    stop words and demonyms in each case, connectors, abbreviations, acronyms, random ones."""
+    from newsearch.entities.lexicon import lexicon
+
+    lex = lexicon()
+    rng = random.Random(11)
+    pool: set[str] = set()
+    for names in (lex.orgs.values(), lex.places.values(), lex.titles, lex.stop, lex.common,
+                  lex.demonyms, lex.misc_suffixes, lex.misc_names, lex.org_suffixes,
+                  lex.org_heads, lex.place_suffixes, lex.first_names, lex.sport_vocab,
+                  extractor.CONNECTORS, extractor._LEGAL_FORMS, lex.weak_places):
+        for name in sorted(names):
+            pool.update(name.split())
+    words = sorted(pool)
+    out = rng.sample(words, min(n, len(words)))
+    out = out + [w.capitalize() for w in out] + [w.upper() for w in out[: n // 3]]
+    out += ["and", "for", "of", "&", "Mr.", "U.S.", "Inc.", "S.p.A.", "A", "I", "X.", "IBM",
+            "NASA", "UK", "US", "EU", "ABCDEF", "A&P", "AT&T", "Coca-Cola", "German-Israeli",
+            "O'Neil", "Ltd", "Said", "SAID", "The", "THE", "Monday", "MONDAY", "é", "Éire"]
+    letters = "aAbBeEzZ.&-'’1ßİ"
+    out += ["".join(rng.choice(letters) for _ in range(rng.randint(1, 7))) for _ in range(n)]
+    return [w for w in out if w and not any(c.isspace() for c in w)]
+
+
+ONE_WORDS = _one_words()
+
+
+def test_one_word_typed_as_the_typer_splits_it() -> None:
+    from newsearch.entities.lexicon import lexicon
+
+    lex = lexicon()
+    for word in ONE_WORDS:
+        assert extractor._typed_word(word, lex) == extractor._typed_parts((word,)), word
+        assert extractor._typed((word,)) == extractor._typed_parts((word,)), word
+
+
+def test_one_word_run_analysed_as_the_general_steps_do() -> None:
+    runs = [w for w in ONE_WORDS if extractor.RUN_RE.fullmatch(w)]  # (what _analyse is given)
+    assert len(runs) > 2000
+    for word in runs:
+        for caps in (False, True):
+            assert extractor._analyse.__wrapped__(word, caps) == extractor._analyse_parts(
+                word, caps), (word, caps)
