@@ -179,8 +179,17 @@ def _clean_text_paragraphs(text: str) -> list[str]:
     # = clean_paragraphs(paragraphs_from_lines(text.split("\n"))), in one pass: with the
     # control characters gone one_line is " ".join(p.split()), and a paragraph (lines up to a
     # blank line) joined and split again is the words of its lines
-    out = [_squeeze(chunk, printable) for chunk in _BLANK_LINES.split(text)]
-    return [p for p in out if p]
+    if not printable:
+        out = [_squeeze(chunk) for chunk in _BLANK_LINES.split(text)]
+        return [p for p in out if p]
+    out = []
+    for chunk in _BLANK_LINES.split(text):  # (_squeeze(chunk, True) inline: 13.0 -> 12.0 us)
+        clean = chunk.replace("\n", " ") if "\n" in chunk else chunk
+        if "  " in clean or clean[:1] == " " or clean[-1:] == " ":
+            clean = " ".join(chunk.split())
+        if clean:
+            out.append(clean)
+    return out
 
 
 _BY = re.compile(r"^by\s+", re.IGNORECASE)
@@ -202,6 +211,8 @@ _JOB_WORDS = frozenset(
 
 def split_authors(value: object) -> list[str]:
     """Authors from a string (``"By A and B"``, ``"A, B"``) or a list (of strings or dicts)."""
+    if type(value) is list and len(value) == 1 and type(value[0]) is str and len(value[0]) <= 300:
+        return list(_authors_in(value[0]))  # (one byline: deduplicated; 0.57 -> 0.20 us)
     if value is None:
         return []
     if isinstance(value, dict):
@@ -233,6 +244,8 @@ def _authors_in(value: str) -> tuple[str, ...]:
 
 def split_list(value: object) -> list[str]:
     """Tags and similar from a list, or from a string separated by commas or semicolons."""
+    if type(value) is list and len(value) == 1 and type(value[0]) is str and len(value[0]) <= 300:
+        return list(_list_in(value[0]))  # (one string: its values are deduplicated)
     if value is None:
         return []
     if isinstance(value, dict):

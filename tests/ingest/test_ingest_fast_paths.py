@@ -189,3 +189,33 @@ def test_json_strings_are_one_line_fixed_points(text: str) -> None:
               "section": jsonfmt._string([text]), "url": jsonfmt._string({"id": text})}
     plain = ParseContext(path="/x").article("json", 0, **fields)
     assert ParseContext(path="/x").article("json", 0, lines_clean=True, **fields) == plain
+
+
+@pytest.mark.parametrize("text", TEXTS + ["By Ana Ruiz and Tom Hale", "Senior Writer", "A; B; a"])
+def test_a_one_string_list_splits_as_any_list(text: str) -> None:
+    """split_list and split_authors take the values of a list of one string as they are (the
+    string's own are deduplicated); a tuple goes the general way."""
+    from newsearch.ingest.base import split_authors
+
+    assert split_list([text]) == split_list((text,))
+    assert split_authors([text]) == split_authors((text,))
+    assert split_list([text]) is not split_list([text])  # a new list each call
+
+
+JSON_LINES = ['{"a": 1}', ' {"a": 1}', '{"a": 1} ', '{"a": 1}\r', '{"a": 1} {"b": 2}', '{"a": ',
+              '\ufeff{"a": 1}', '[1, 2]', '"text"', "3", "3 4", "nul", "null", "{}x", "\t[]\t",
+              "[" * 5000 + "]" * 5000, '{"a": "\\ud800"}', "{'a': 1}", "NaN", "1e999", ""]
+
+
+@pytest.mark.parametrize("line", JSON_LINES + TEXTS[:60])
+def test_json_line_is_json_loads(line: str) -> None:
+    import json
+
+    try:
+        want: object = json.loads(line)
+    except (json.JSONDecodeError, RecursionError) as exc:
+        with pytest.raises(type(exc)) as caught:
+            jsonfmt._json_line(line)
+        assert str(caught.value) == str(exc)
+    else:
+        assert repr(jsonfmt._json_line(line)) == repr(want)
