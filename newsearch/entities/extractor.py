@@ -236,9 +236,14 @@ _CAP_WORD = (
 _CONNECT = "|".join(sorted((c for c in CONNECTORS if c != "the"), key=len, reverse=True))
 _CONNECT += "|and|for"
 #: A run of capitalised words, joined by spaces and name connectors ("Bank of the West").
+#: Each further word is looked for only where the look-ahead sees a capital or a connector
+#: after the spaces, which the word needs anyway: after most runs a lower-case word follows,
+#: and the look-ahead fails there at once instead of the connectors, then every form of a
+#: capitalised word (552 -> 466 ns per run of the bench-data feeds, 689 -> 589 ns on BBC news).
 RUN_RE = re.compile(
     rf"(?=[{_UPPER}])(?<![\w&'’.\-]){_CAP_WORD}"
-    rf"(?:[ \t]+(?:(?:of[ \t]+the|{_CONNECT})[ \t]+)*{_CAP_WORD})*"
+    rf"(?:(?=[ \t]+(?:[{_UPPER}]|(?:{_CONNECT})[ \t]))"
+    rf"[ \t]+(?:(?:of[ \t]+the|{_CONNECT})[ \t]+)*{_CAP_WORD})*"
 )
 #: Where a run can start: a capital not glued to a word, abbreviation or hyphen before it
 #: (RUN_RE's own look-behind). A search for one character of a class is a fast scan; RUN_RE's
@@ -251,17 +256,28 @@ _CAPITALS = bytes(1 if 65 <= b <= 90 else 0 for b in range(256))
 
 
 def _runs(line: str) -> Iterator[re.Match[str]]:
-    """``RUN_RE.finditer(line)``, faster: RUN_RE is tried only where a run can start, and in
-    an ASCII line (where the only capitals are A-Z) not past its last capital: the search
-    for the next start does not scan the rest of the line, most of a paragraph."""
-    search = _RUN_START.search
+    """``RUN_RE.finditer(line)``, faster: RUN_RE is tried only where a run can start. In an
+    ASCII line (where the only capitals are A-Z) that is at each capital, found by a ``find``
+    in the line's mask of capitals (no scan of the rest of the line, most of a paragraph,
+    after the last; RUN_RE's own look-behind turns down a capital inside a word); elsewhere
+    where ``_RUN_START`` finds one. With RUN_RE's look-ahead: 1,340 -> 1,190 ns per line of
+    the bench-data feeds, 7,720 -> 6,290 ns per line of BBC news."""
     match = RUN_RE.match
-    stop = (
-        line.encode("ascii").translate(_CAPITALS).rfind(1) + 1 if line.isascii() else len(line)
-    )
+    if line.isascii():
+        find = line.encode("ascii").translate(_CAPITALS).find
+        at = find(1)
+        while at >= 0:
+            run = match(line, at)
+            if run is None:  # ("McDonald", "x-Ray": glued to what is before it)
+                at = find(1, at + 1)
+            else:
+                yield run
+                at = find(1, run.end())
+        return
+    search = _RUN_START.search
     pos = 0
-    while pos < stop:
-        found = search(line, pos, stop)
+    while True:
+        found = search(line, pos)
         if found is None:
             return
         start = found.start()

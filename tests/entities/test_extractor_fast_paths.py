@@ -67,7 +67,8 @@ def test_lower_words_keeps_what_a_vocab_can_hold() -> None:
     assert extractor._lower_words(words) == {"goal", "match-day", "x_y"}
 
 
-@pytest.mark.parametrize("text", SAMPLES + _random_texts())
+@pytest.mark.parametrize("text", SAMPLES + _random_texts() + [
+    "McDonald x-Ray O'Neil U.S.A. Ángel über ÉCOLE", "no capital here", "A", "a A", "AB.C D"])
 def test_runs_are_the_run_regex(text: str) -> None:
     for line in text.split("\n"):
         want = [(m.start(), m.end(), m.group()) for m in extractor.RUN_RE.finditer(line)]
@@ -178,3 +179,29 @@ def test_one_word_run_analysed_as_the_general_steps_do() -> None:
         for caps in (False, True):
             assert extractor._analyse.__wrapped__(word, caps) == extractor._analyse_parts(
                 word, caps), (word, caps)
+
+
+RUN_TEXTS = SAMPLES + _random_texts() + [
+    "Bank of the West and Banco de la Nación met Bosnia and Herzegovina; Mr. Lee",
+    "Leeds 2 Manchester United 1\tThe Hague, la Paz, Van der Berg, al Qaeda",
+    "Zorvik  of  the  Union\tfor\tPeace of the Reich de  la ", "A. B. C. D and E.F. Smith",
+]
+
+
+@pytest.mark.parametrize("text", RUN_TEXTS)
+def test_run_regex_is_the_one_without_look_ahead(text: str) -> None:
+    """RUN_RE looks ahead for a capital or a connector before each further word: it finds
+    what it finds without that look-ahead."""
+    import re
+
+    plain = re.compile(
+        rf"(?=[{extractor._UPPER}])(?<![\w&'’.\-]){extractor._CAP_WORD}"
+        rf"(?:[ \t]+(?:(?:of[ \t]+the|{extractor._CONNECT})[ \t]+)*{extractor._CAP_WORD})*"
+    )
+    for line in text.split("\n"):
+        want = [m.span() for m in plain.finditer(line)]
+        assert [m.span() for m in extractor.RUN_RE.finditer(line)] == want
+        for at in range(len(line)):
+            got = extractor.RUN_RE.match(line, at)
+            ref = plain.match(line, at)
+            assert (got and got.span()) == (ref and ref.span())
