@@ -27,7 +27,7 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from functools import lru_cache
 
-from newsearch.article import Article, dedupe_values, normalize_value
+from newsearch.article import Article, Memo, dedupe_values, normalize_value
 from newsearch.entities.lexicon import Lexicon, key, lexicon
 
 PER, LOC, ORG, UNK = "PER", "LOC", "ORG", "UNK"
@@ -744,9 +744,8 @@ def _typed_parts(piece: tuple[str, ...]) -> tuple[tuple[str, tuple[str, ...], bo
     return tuple((label, tuple(part), strong, key(" ".join(part))) for label, part, strong in parts)
 
 
-@lru_cache(maxsize=50_000)
-def _analyse(text: str, caps: bool) -> tuple[tuple[str | None, bool, tuple], ...]:
-    """Everything about one run that does not depend on its context, cached.
+def _analyse_run(text: str, caps: bool) -> tuple[tuple[str | None, bool, tuple], ...]:
+    """Everything about one run that does not depend on its context (cached: ``_analyse``).
 
     The run is cut at possessives and model numbers (``_split_run``), each part is split at
     capitalised common words (``_pieces``) and typed (``_typed``). Returns one entry per part:
@@ -765,6 +764,10 @@ def _analyse(text: str, caps: bool) -> tuple[tuple[str | None, bool, tuple], ...
             return ()
         return ((None, True, (((text,), True, _typed((text,))),)),)
     return _analyse_parts(text, caps)
+
+
+_analyse = Memo(_analyse_run, 50_000, star=True)
+"""``_analyse_run``, cached (``_analyse[text, caps]``): a run does not depend on its context."""
 
 
 def _analyse_parts(text: str, caps: bool) -> tuple[tuple[str | None, bool, tuple], ...]:
@@ -842,7 +845,7 @@ def _mentions(title: str, body: str, lex: Lexicon) -> tuple[list[_Mention], _Doc
             end = match.end()
             if line.startswith("$", end) and len(text) <= 3 and text.isupper():
                 continue  # "US$14 billion", "HK$": a currency
-            subs = _analyse(text, caps)
+            subs = _analyse[text, caps]
             if not subs:
                 continue
             found = _NEXT_RE.match(line, end)
