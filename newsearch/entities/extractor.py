@@ -1170,8 +1170,8 @@ def find_entities(title: str, body: str) -> Entities:
         found[label].setdefault(k, surface[k])
     # one guess per name: the most frequent context wins
     for k, names in guesses.items():
-        typed = [g for g in names if g is not None]
-        if typed:
+        if names.count(None) != len(names):  # (most have no guess at all)
+            typed = [g for g in names if g is not None]
             label = max(dict.fromkeys(typed), key=typed.count)
         elif (
             " " not in k
