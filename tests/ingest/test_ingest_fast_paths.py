@@ -219,3 +219,11 @@ def test_json_line_is_json_loads(line: str) -> None:
         assert str(caught.value) == str(exc)
     else:
         assert repr(jsonfmt._json_line(line)) == repr(want)
+
+
+def test_a_file_of_white_space_is_told_without_stripping_it() -> None:
+    """read_file asks ``isspace`` where it stripped the whole file: the same bytes count."""
+    for b in range(256):
+        for data in (bytes([b]), bytes([b, 32, b]), bytes([32, b])):
+            assert (not data or data.isspace()) == (not data.strip()), data
+    assert (not b"" or b"".isspace()) == (not b"".strip())
