@@ -10,8 +10,8 @@ from __future__ import annotations
 import hashlib
 import re
 import unicodedata
+from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
-from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -139,7 +139,38 @@ def _fold(value: str) -> str:
     return " ".join(_NON_WORD.sub(" ", value.casefold()).split())
 
 
-_fold_cached = lru_cache(maxsize=32_768)(_fold)
+class Memo(dict):  # type: ignore[type-arg]
+    """A pure function's results by argument, for the hottest caches of the parser processes:
+    a caller looks a result up with ``memo[arg]`` (``memo[a, b]`` for a function of ``star``
+    arguments), a plain dict look-up, where an ``lru_cache`` hit also moves the entry to the
+    front of its list (57 against 104 ns a hit at 20,000 entries looked up at random, 23
+    against 39 at 500). Full (``maxsize``), it is emptied: only the work of finding results
+    again is lost. Called, it is the function, cached (slower than a look-up); ``cache_clear()``
+    and ``__wrapped__`` as ``lru_cache`` gives them."""
+
+    __slots__ = ("__wrapped__", "maxsize", "star")
+
+    def __init__(self, function: Callable[..., Any], maxsize: int, star: bool = False) -> None:
+        super().__init__()
+        self.__wrapped__ = function
+        self.maxsize = maxsize
+        self.star = star
+
+    def __missing__(self, arg: Any) -> Any:
+        value = self.__wrapped__(*arg) if self.star else self.__wrapped__(arg)
+        if len(self) >= self.maxsize:
+            self.clear()
+        self[arg] = value
+        return value
+
+    def __call__(self, *args: Any) -> Any:
+        return self[args if self.star else args[0]]
+
+    def cache_clear(self) -> None:
+        self.clear()
+
+
+_fold_cached = Memo(_fold, 32_768)
 """``_fold``, cached: names, tags and publishers repeat from article to article."""
 
 
@@ -178,18 +209,20 @@ def normalize_value(value: str, aliases: bool = True) -> str:
     ``place:un*``), where "un" must stay the start of "United States" rather than become
     "united nations".
     """
-    text = _fold_cached(value) if len(value) <= _CACHED_CHARS else _fold(value)
+    text = _fold_cached[value] if len(value) <= _CACHED_CHARS else _fold(value)
     if not aliases:
         return text
     return (_ALIASES if _ALIASES is not None else _alias_keys()).get(text, text)
 
 
-@lru_cache(maxsize=32_768)
-def _spaced_key(value: str) -> tuple[str, str]:
-    """(value with its spacing normalised, its :func:`normalize_value` key), cached: names,
-    tags and authors repeat from article to article."""
+def _spaced_key_of(value: str) -> tuple[str, str]:
+    """(value with its spacing normalised, its :func:`normalize_value` key)."""
     value = " ".join(value.split())  # = _SPACE.sub(" ", value).strip(): both str.isspace
     return value, normalize_value(value)
+
+
+_spaced_key = Memo(_spaced_key_of, 32_768)
+"""``_spaced_key_of``, cached: names, tags and authors repeat from article to article."""
 
 
 def dedupe_values(values: list[str]) -> list[str]:
@@ -198,9 +231,9 @@ def dedupe_values(values: list[str]) -> list[str]:
     out = []
     for value in values:
         if len(value) <= _CACHED_CHARS:
-            value, key = _spaced_key(value)
+            value, key = _spaced_key[value]
         else:
-            value, key = _spaced_key.__wrapped__(value)
+            value, key = _spaced_key_of(value)
         if key and key not in seen:
             seen.add(key)
             out.append(value)

@@ -82,3 +82,23 @@ def test_dedupe_values_keeps_first_spelling():
         "Joe Biden",
         "Kamala Harris",
     ]
+
+
+def test_memo_gives_the_function_s_results_and_stays_within_its_size() -> None:
+    from newsearch.article import Memo
+
+    calls: list[object] = []
+
+    def double(x: int) -> int:
+        calls.append(x)
+        return 2 * x
+
+    memo = Memo(double, 3)
+    assert [memo[x] for x in (1, 2, 1, 3)] == [2, 4, 2, 6] and calls == [1, 2, 3]
+    assert memo(2) == 4 and memo.__wrapped__ is double and calls == [1, 2, 3]
+    assert memo[4] == 8 and len(memo) == 1  # full: emptied, then the new result kept
+    memo.cache_clear()
+    assert not memo and memo[1] == 2 and calls == [1, 2, 3, 4, 1]
+
+    pairs = Memo(lambda a, b: f"{a}{b}", 10, star=True)
+    assert pairs["x", 1] == "x1" == pairs("x", 1) and list(pairs) == [("x", 1)]

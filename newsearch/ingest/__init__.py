@@ -132,7 +132,7 @@ def read_file(
         compressed = True
         if name.lower().endswith(".gz"):
             name = name[:-3]
-    if not data.strip():
+    if not data or data.isspace():  # (= not data.strip(), without a copy of the file)
         raise IngestError(EMPTY, "the file holds only white space", shown)
     if is_gzip(data) or is_binary(data):
         raise IngestError(BINARY, "binary content (NUL or control bytes), not text", shown)

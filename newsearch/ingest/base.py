@@ -11,9 +11,8 @@ import logging
 import re
 from dataclasses import dataclass, field
 from datetime import date, datetime
-from functools import lru_cache
 
-from newsearch.article import Article, _squeeze, dedupe_values
+from newsearch.article import Article, Memo, _squeeze, dedupe_values
 from newsearch.dates import parse_date, to_iso
 
 log = logging.getLogger("newsearch.ingest")
@@ -83,16 +82,19 @@ class ParseContext:
         log.info("%s: %s", self.path, message)
 
     def article(
-        self, fmt: str, position: int, *, lists_clean: bool = False, **fields: object
+        self, fmt: str, position: int, *, lists_clean: bool = False, lines_clean: bool = False,
+        **fields: object,
     ) -> Article:
         """An Article of this file, with list fields cleaned and duplicates dropped.
 
         ``lists_clean``: the list fields come from :func:`split_list` and
-        :func:`split_authors`, which clean and deduplicate (a second time changes nothing)."""
+        :func:`split_authors`, which clean and deduplicate (a second time changes nothing).
+        ``lines_clean``: the title, publisher, section and url are strings that
+        :func:`one_line` made (a second time changes nothing)."""
         for key in () if lists_clean else ("authors", "tags", "people", "places", "orgs"):
             if key in fields:
                 fields[key] = dedupe_values([v for v in fields[key] if v])  # type: ignore[union-attr]
-        for key in ("title", "publisher", "section", "url"):
+        for key in () if lines_clean else ("title", "publisher", "section", "url"):
             if key in fields:
                 fields[key] = one_line(str(fields[key] or ""))
         return Article(path=self.path, format=fmt, position=position, **fields)  # type: ignore[arg-type]
@@ -176,8 +178,17 @@ def _clean_text_paragraphs(text: str) -> list[str]:
     # = clean_paragraphs(paragraphs_from_lines(text.split("\n"))), in one pass: with the
     # control characters gone one_line is " ".join(p.split()), and a paragraph (lines up to a
     # blank line) joined and split again is the words of its lines
-    out = [_squeeze(chunk, printable) for chunk in _BLANK_LINES.split(text)]
-    return [p for p in out if p]
+    if not printable:
+        out = [_squeeze(chunk) for chunk in _BLANK_LINES.split(text)]
+        return [p for p in out if p]
+    out = []
+    for chunk in _BLANK_LINES.split(text):  # (_squeeze(chunk, True) inline: 13.0 -> 12.0 us)
+        clean = chunk.replace("\n", " ") if "\n" in chunk else chunk
+        if "  " in clean or clean[:1] == " " or clean[-1:] == " ":
+            clean = " ".join(chunk.split())
+        if clean:
+            out.append(clean)
+    return out
 
 
 _BY = re.compile(r"^by\s+", re.IGNORECASE)
@@ -199,6 +210,8 @@ _JOB_WORDS = frozenset(
 
 def split_authors(value: object) -> list[str]:
     """Authors from a string (``"By A and B"``, ``"A, B"``) or a list (of strings or dicts)."""
+    if type(value) is list and len(value) == 1 and type(value[0]) is str and len(value[0]) <= 300:
+        return list(_authors_in[value[0]])  # (one byline: deduplicated; 0.57 -> 0.20 us)
     if value is None:
         return []
     if isinstance(value, dict):
@@ -206,16 +219,15 @@ def split_authors(value: object) -> list[str]:
     if isinstance(value, (list, tuple)):
         out: list[str] = []
         for item in value:  # (a short string: the last step below, without the call)
-            out.extend(_authors_in(item) if type(item) is str and len(item) <= 300
+            out.extend(_authors_in[item] if type(item) is str and len(item) <= 300
                        else split_authors(item))
         return dedupe_values(out)
     text = str(value)
-    return list(_authors_in(text) if len(text) <= 300 else _authors_in.__wrapped__(text))
+    return list(_authors_in[text] if len(text) <= 300 else _authors_of(text))
 
 
-@lru_cache(maxsize=20_000)
-def _authors_in(value: str) -> tuple[str, ...]:
-    """The authors of one byline string (cached: bylines repeat from article to article)."""
+def _authors_of(value: str) -> tuple[str, ...]:
+    """The authors of one byline string."""
     text = _BY.sub("", one_line(value))
     names = []
     for part in _AUTHOR_SPLIT.split(text):
@@ -230,6 +242,8 @@ def _authors_in(value: str) -> tuple[str, ...]:
 
 def split_list(value: object) -> list[str]:
     """Tags and similar from a list, or from a string separated by commas or semicolons."""
+    if type(value) is list and len(value) == 1 and type(value[0]) is str and len(value[0]) <= 300:
+        return list(_list_in[value[0]])  # (one string: its values are deduplicated)
     if value is None:
         return []
     if isinstance(value, dict):
@@ -237,17 +251,22 @@ def split_list(value: object) -> list[str]:
     if isinstance(value, (list, tuple)):
         out: list[str] = []
         for item in value:  # (a short string: the last step below, without the call)
-            out.extend(_list_in(item) if type(item) is str and len(item) <= 300
+            out.extend(_list_in[item] if type(item) is str and len(item) <= 300
                        else split_list(item))
         return dedupe_values(out)
     text = str(value)
-    return list(_list_in(text) if len(text) <= 300 else _list_in.__wrapped__(text))
+    return list(_list_in[text] if len(text) <= 300 else _list_of(text))
 
 
-@lru_cache(maxsize=20_000)
-def _list_in(value: str) -> tuple[str, ...]:
-    """The values of one string of :func:`split_list` (cached: tags and names repeat)."""
+def _list_of(value: str) -> tuple[str, ...]:
+    """The values of one string of :func:`split_list`."""
     return tuple(dedupe_values([one_line(p) for p in _LIST_SPLIT.split(value) if p.strip()]))
+
+
+_list_in = Memo(_list_of, 20_000)
+"""``_list_of``, cached: tags and names repeat from article to article."""
+_authors_in = Memo(_authors_of, 20_000)
+"""``_authors_of``, cached: bylines repeat from article to article."""
 
 
 def derive_title(body: str, max_chars: int = 100) -> str:

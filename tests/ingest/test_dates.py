@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from newsearch.dates import parse_date, parse_relative, resolve_relative, to_iso
 
@@ -111,3 +113,30 @@ def test_text_without_a_digit_is_no_date_and_the_order_is_still_checked(text: st
     assert parse_date(text) is None
     with pytest.raises(ValueError):
         parse_date(text, date_order="ymd")
+
+
+_DATE_PIECES = ["2021", "1799", "2999", "0000", "-", "-", "T", "t", " ", ":", "01", "12", "13",
+                "00", "29", "30", "31", "02", "5", "٢", "Z", "+01:00", ".5", "\n"]
+
+
+@settings(max_examples=500, deadline=None)
+@given(st.lists(st.sampled_from(_DATE_PIECES), max_size=12),
+       st.sampled_from(["mdy", "dmy"]), st.sampled_from([None, datetime(2021, 6, 1)]))
+def test_iso_dates_read_at_once_are_read_as_the_clean_up_reads_them(
+    pieces: list[str], order: str, reference: datetime | None
+) -> None:
+    """A date written as ISO 8601 writes it is read without the clean-up: the same value as
+    when the clean-up has something to do (a leading space), for every text."""
+    for text in ("".join(pieces), "{}-{}-{}".format(*(pieces + ["1", "1", "1"])[:3]),
+                 "2021-{}-{}T{}:{}:{}".format(*(pieces + ["1"] * 5)[:5])):
+        assert parse_date(text, date_order=order, reference=reference) == parse_date(
+            " " + text, date_order=order, reference=reference)
+
+
+@pytest.mark.parametrize("value", [
+    datetime(2022, 8, 13, 10, 11, 12), datetime(2022, 8, 13, 10, 11, 12, 5),
+    datetime(2022, 8, 13, tzinfo=UTC), datetime(1800, 1, 1), datetime(2022, 8, 13, fold=1),
+])
+def test_to_iso_of_a_date_time_is_the_wall_time_to_the_second(value: datetime) -> None:
+    assert to_iso(value) == value.replace(tzinfo=None, microsecond=0).isoformat(
+        timespec="seconds")

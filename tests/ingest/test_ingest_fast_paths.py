@@ -5,8 +5,11 @@ from __future__ import annotations
 import random
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from newsearch.article import _SPACE, content_hash, dedupe_values, normalize_value
+from newsearch.ingest import jsonfmt
 from newsearch.ingest.base import (
     _CONTROL,
     clean_paragraphs,
@@ -142,3 +145,85 @@ def test_is_binary_counts_control_bytes_as_one_by_one_counting_does() -> None:
             head = data[:8192]
             controls = sum(head.count(bytes([b])) for b in _CONTROL_BYTES)
             assert is_binary(data) == (b"\x00" in head or controls / len(head) > 0.05)
+
+
+_JSON_KEYS = sorted({k for keys in jsonfmt._FIELD_KEYS for k in keys} | {"id", "extra", "names"})
+_JSON_VALUES = [None, "", [], {}, "x", " two  words ", ["a", "b"], {"name": "n"}, 0, False, 1.5,
+                [None], [""], "\x00", {"": ""}]
+
+
+def _json_value_reference(record: dict, keys: tuple[str, ...]) -> object:
+    """What the JSON parser read each field as, before it looked at the keys once per record:
+    the record with lower-case keys (the later of two keys that differ in case only), the
+    first key whose value is not empty."""
+    lowered = {str(k).lower(): v for k, v in record.items()}
+    for key in keys:
+        value = lowered.get(key)
+        if value not in (None, "", [], {}):
+            return value
+    return None
+
+
+@settings(max_examples=400, deadline=None)
+@given(st.lists(st.tuples(st.sampled_from(_JSON_KEYS), st.sampled_from(["lower", "upper", "title"]),
+                          st.sampled_from(range(len(_JSON_VALUES)))), max_size=14))
+def test_json_fields_are_the_first_non_empty_key_of_the_lowered_record(items: list) -> None:
+    record = {getattr(k, case)(): _JSON_VALUES[v] for k, case, v in items}
+    want = [_json_value_reference(record, keys) for keys in jsonfmt._FIELD_KEYS]
+    assert jsonfmt._values(record) == want
+    assert jsonfmt._values(dict(reversed(record.items()))) == [
+        _json_value_reference(dict(reversed(record.items())), keys)
+        for keys in jsonfmt._FIELD_KEYS
+    ]
+
+
+@pytest.mark.parametrize("text", TEXTS)
+def test_json_strings_are_one_line_fixed_points(text: str) -> None:
+    """The JSON parser tells ParseContext.article its title and strings are one line."""
+    from newsearch.ingest.base import ParseContext
+
+    for value in (text, [None, text], {"name": text}, [{"title": text}], 7, None):
+        got = jsonfmt._string(value)
+        assert one_line(got) == got
+    fields = {"title": one_line(text), "publisher": jsonfmt._string(text),
+              "section": jsonfmt._string([text]), "url": jsonfmt._string({"id": text})}
+    plain = ParseContext(path="/x").article("json", 0, **fields)
+    assert ParseContext(path="/x").article("json", 0, lines_clean=True, **fields) == plain
+
+
+@pytest.mark.parametrize("text", TEXTS + ["By Ana Ruiz and Tom Hale", "Senior Writer", "A; B; a"])
+def test_a_one_string_list_splits_as_any_list(text: str) -> None:
+    """split_list and split_authors take the values of a list of one string as they are (the
+    string's own are deduplicated); a tuple goes the general way."""
+    from newsearch.ingest.base import split_authors
+
+    assert split_list([text]) == split_list((text,))
+    assert split_authors([text]) == split_authors((text,))
+    assert split_list([text]) is not split_list([text])  # a new list each call
+
+
+JSON_LINES = ['{"a": 1}', ' {"a": 1}', '{"a": 1} ', '{"a": 1}\r', '{"a": 1} {"b": 2}', '{"a": ',
+              '\ufeff{"a": 1}', '[1, 2]', '"text"', "3", "3 4", "nul", "null", "{}x", "\t[]\t",
+              "[" * 5000 + "]" * 5000, '{"a": "\\ud800"}', "{'a': 1}", "NaN", "1e999", ""]
+
+
+@pytest.mark.parametrize("line", JSON_LINES + TEXTS[:60])
+def test_json_line_is_json_loads(line: str) -> None:
+    import json
+
+    try:
+        want: object = json.loads(line)
+    except (json.JSONDecodeError, RecursionError) as exc:
+        with pytest.raises(type(exc)) as caught:
+            jsonfmt._json_line(line)
+        assert str(caught.value) == str(exc)
+    else:
+        assert repr(jsonfmt._json_line(line)) == repr(want)
+
+
+def test_a_file_of_white_space_is_told_without_stripping_it() -> None:
+    """read_file asks ``isspace`` where it stripped the whole file: the same bytes count."""
+    for b in range(256):
+        for data in (bytes([b]), bytes([b, 32, b]), bytes([32, b])):
+            assert (not data or data.isspace()) == (not data.strip()), data
+    assert (not b"" or b"".isspace()) == (not b"".strip())
