@@ -468,8 +468,9 @@ def _settled_top(result: dict[str, Any], size: int) -> list[dict[str, Any]] | No
     Each segment sends its most frequent candidates, so a bucket's count may miss what the
     segments that did not send it hold (its ``doc_count_error_upper_bound``), and a value
     no segment sent may hold up to the sum of every segment's last count (the result's). The
-    top is settled when its buckets miss nothing and no other value can reach the last of
-    them (a tie could: the caller breaks ties by name)."""
+    top is settled when its buckets miss nothing and no other value can exceed the last of
+    them (one tied with it is as good: tantivy too picks among the values tied at the last
+    count, and the caller asks for more values when such ties matter, ``_settled``)."""
     buckets = result["buckets"]
     head = buckets[:size]
     if any(b.get("doc_count_error_upper_bound") for b in head):
@@ -479,7 +480,7 @@ def _settled_top(result: dict[str, Any], size: int) -> list[dict[str, Any]] | No
         bound += buckets[-1]["doc_count"]
     for b in buckets[size:]:
         bound = max(bound, b["doc_count"] + (b.get("doc_count_error_upper_bound") or 0))
-    if len(head) < size and bound or head and head[-1]["doc_count"] <= bound:
+    if len(head) < size and bound or head and head[-1]["doc_count"] < bound:
         return None
     return [{"key": b["key"], "doc_count": b["doc_count"]} for b in head]
 
