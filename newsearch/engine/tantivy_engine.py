@@ -485,17 +485,19 @@ def _settled_top(result: dict[str, Any], size: int) -> list[dict[str, Any]] | No
     return [{"key": b["key"], "doc_count": b["doc_count"]} for b in head]
 
 
-def _aggregate_exact(searcher: tantivy.Searcher, query: tantivy.Query,
-                     request: dict[str, Any], few: Iterable[str] = ()) -> dict[str, Any]:
+def _aggregate_exact(snap: _Snapshot, query: tantivy.Query,
+                     request: dict[str, Any]) -> dict[str, Any]:
     """Run an aggregation request whose terms counts are exact.
 
     A terms aggregation merges each segment's top candidates (``segment_size``), so with many
     segments a value's count can come out short. Each one is asked for :data:`CHECK_EXTRA`
     more values than its size with their error bounds, and asked again with every candidate
-    of every segment when those cannot prove the top (:func:`_settled_top`). The fields
-    ``few`` (facets of few values) are counted in full at once.
+    of every segment when those cannot prove the top (:func:`_settled_top`). Facets of few
+    values (:meth:`_Snapshot.has_few_values`) are counted in full at once.
     """
-    few = set(few)
+    searcher = snap.searcher
+    few = {spec["terms"]["field"] for spec in request.values()
+           if "terms" in spec and snap.has_few_values(spec["terms"]["field"])}
 
     def exact(spec: dict[str, Any]) -> dict[str, Any]:
         return {"terms": {**spec["terms"], "segment_size": EXACT_SEGMENT_SIZE}}
@@ -1131,11 +1133,11 @@ class _Snapshot:
             self._display_hashes[name] = table
         return table
 
-    def few_valued(self, fields: Iterable[str]) -> set[str]:
-        """The fast fields among ``fields`` (a facet's, or its ``*_h`` one) whose facet has
-        at most :data:`FEW_VALUES` values: counted in full at once (:func:`_aggregate_exact`)."""
-        return {f for f in fields
-                if len(self.displays(f[:-2] if f.endswith("_h") else f)) <= FEW_VALUES}
+    def has_few_values(self, field: str) -> bool:
+        """Whether the facet of the fast field ``field`` (a facet's, or its ``*_h`` one) has
+        at most :data:`FEW_VALUES` values: those are counted in full at once, directly
+        (:func:`_aggregate_exact`) and in the complement (``TantivyEngine._aggregate``)."""
+        return len(self.displays(field[:-2] if field.endswith("_h") else field)) <= FEW_VALUES
 
     def hash_displays(self, name: str) -> dict[int, str]:
         """value_hash(key) -> canonical display, for the hashed facet fields."""
@@ -1595,17 +1597,16 @@ class TantivyEngine(Engine):
         (``"corrected": True``); otherwise the caller corrects the counts."""
         live = snap.searcher.num_docs
         terms = {name: spec for name, spec in request.items() if "terms" in spec}
-        few = snap.few_valued(spec["terms"]["field"] for spec in terms.values())
         if not terms or live < 1000:
-            return _aggregate_exact(snap.searcher, q, request, few)
+            return _aggregate_exact(snap, q, request)
         if matched is None:
             matched = snap.searcher.search(q, 1).count
         if matched <= COMPLEMENT_SHARE * live:
-            return _aggregate_exact(snap.searcher, q, request, few)
+            return _aggregate_exact(snap, q, request)
         totals = {name: snap.totals(spec["terms"]["field"]) for name, spec in terms.items()}
         if any(t is None for t in totals.values()) \
                 or sum(len(t.counts) for t in totals.values()) > AGG_CHUNK:
-            return _aggregate_exact(snap.searcher, q, request, few)
+            return _aggregate_exact(snap, q, request)
         rest = Q.boolean_query([(Occur.Must, Q.all_query()), (Occur.MustNot, q)])
         out: dict[str, Any] = {}
         # The complement's most frequent values first (COMPLEMENT_TOP), every value for the
@@ -1616,23 +1617,23 @@ class TantivyEngine(Engine):
                 agg = snap.searcher.aggregate(rest, {name: {"terms": {
                     "field": spec["terms"]["field"],
                     # (a facet of few values, all of them: its top is often close-run)
-                    "size": COMPLEMENT_TOP if first and len(totals[name].counts) >
-                    FEW_VALUES else AGG_CHUNK,
+                    "size": COMPLEMENT_TOP if first and not snap.has_few_values(
+                        spec["terms"]["field"]) else AGG_CHUNK,
                     "segment_size": AGG_CHUNK}} for name, spec in pending.items()})
             except ValueError:  # too many buckets after all
-                return _aggregate_exact(snap.searcher, q, request, few)
+                return _aggregate_exact(snap, q, request)
             for name, spec in pending.items():
                 size, minus = (less or {}).get(name, (spec["terms"]["size"], {}))
                 if minus and name in FACET_FIELDS:
                     keys = snap.display_hashes(name)
                     if any(v not in keys for v in minus):
-                        return _aggregate_exact(snap.searcher, q, request, few)
+                        return _aggregate_exact(snap, q, request)
                     minus = {keys[v]: n for v, n in minus.items()}
                 found = agg[name]["buckets"]
                 floor = found[-1]["doc_count"] if agg[name].get("sum_other_doc_count") else 0
                 buckets = totals[name].minus(found, size, minus, floor)
                 if buckets is None:
-                    return _aggregate_exact(snap.searcher, q, request, few)
+                    return _aggregate_exact(snap, q, request)
                 if not isinstance(buckets, _Unsettled):
                     out[name] = {"buckets": buckets, "corrected": name in (less or {})}
             pending = {name: spec for name, spec in pending.items() if name not in out}
@@ -1684,8 +1685,7 @@ class TantivyEngine(Engine):
             if skip is not None and query.collapse:
                 # Without this field's filter, other copies may match.
                 group_over = self._overcount(snap, self._dup_matches(snap, q))
-            # _aggregate_exact: tantivy's default segment_size (10 x size) first for few
-            # matches, every candidate of every segment at once for many.
+            # _aggregate_exact: each terms count proved exact, or counted in full.
             # The histogram's count of every month also gives the month and year facets.
             all_months = skip is None and query.histogram
             derived = {"month", "year"} & set(names) if all_months else set()
@@ -1728,9 +1728,8 @@ class TantivyEngine(Engine):
                     # Values beyond the buckets could still enter the top (after the
                     # duplicate corrections, or tied with the last one): ask for more.
                     asked_size = min(AGG_CHUNK, max(asked_size * 4, size + 20 + len(extras)))
-                    spec = {"terms": {**request[name]["terms"], "size": asked_size}}
-                    buckets = _aggregate_exact(snap.searcher, q, {name: spec}, snap.few_valued(
-                        [spec["terms"]["field"]]))[name]["buckets"]
+                    buckets = _aggregate_exact(snap, q, {name: {"terms": {
+                        **request[name]["terms"], "size": asked_size}}})[name]["buckets"]
                     counts = self._corrected(snap, name, buckets, extras)
                 counted[name] = counts
             if skip is None and query.histogram:
@@ -1929,10 +1928,7 @@ class TantivyEngine(Engine):
             for name in ("publisher", "people", "places", "orgs")}
         request["lo"] = {"min": {"field": "day"}}
         request["hi"] = {"max": {"field": "day"}}
-        few = snap.few_valued(spec["terms"]["field"] for spec in request.values()
-                              if "terms" in spec)
-        agg = _aggregate_exact(searcher, Q.all_query(), request, few) \
-            if searcher.num_docs else {}
+        agg = _aggregate_exact(snap, Q.all_query(), request) if searcher.num_docs else {}
         undated = searcher.search(Q.term_query(SCHEMA, "year", UNDATED), 1).count
 
         def top_values(name: str) -> list[FacetValue]:
