@@ -178,17 +178,8 @@ def _clean_text_paragraphs(text: str) -> list[str]:
     # = clean_paragraphs(paragraphs_from_lines(text.split("\n"))), in one pass: with the
     # control characters gone one_line is " ".join(p.split()), and a paragraph (lines up to a
     # blank line) joined and split again is the words of its lines
-    if not printable:
-        out = [_squeeze(chunk) for chunk in _BLANK_LINES.split(text)]
-        return [p for p in out if p]
-    out = []
-    for chunk in _BLANK_LINES.split(text):  # (_squeeze(chunk, True) inline: 13.0 -> 12.0 us)
-        clean = chunk.replace("\n", " ") if "\n" in chunk else chunk
-        if "  " in clean or clean[:1] == " " or clean[-1:] == " ":
-            clean = " ".join(chunk.split())
-        if clean:
-            out.append(clean)
-    return out
+    out = [_squeeze(chunk, printable) for chunk in _BLANK_LINES.split(text)]
+    return [p for p in out if p]
 
 
 _BY = re.compile(r"^by\s+", re.IGNORECASE)
